@@ -1,0 +1,1 @@
+"""Backend adapters: the only modules of core/ that import a host (ComfyUI or diffusers)."""

@@ -1,0 +1,116 @@
+"""Analytic factor measurer for the demo images: reads class, hue, size, centre, background and
+stripes back from any 32x32 image (rendered or generated) and says when it finds no single object.
+
+Object pixels are found by chroma (max - min of RGB): the background is grey, the object saturated.
+Per-pixel coverage comes from a two-colour mixing model (object colour vs grey), so anti-aliased edges
+count fractionally.
+Class = the best of three templates drawn by the renderer at the measured centre and area.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from . import render as R
+
+CHROMA_MIN = 0.15      # below this a pixel is background
+MIN_COMPONENT_PX = 4   # smaller specks are ignored when counting objects
+AREA_K = np.array([np.pi, 4.0, 2.0])  # area = k * r^2 for circle, square, triangle
+
+
+def _hue(rgb: np.ndarray) -> np.ndarray:
+    """Hue in [0, 1) of [..., 3] RGB."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    mx, mn = rgb.max(-1), rgb.min(-1)
+    d = np.where(mx - mn > 1e-6, mx - mn, 1.0)
+    h = np.where(mx == r, ((g - b) / d) % 6.0, np.where(mx == g, (b - r) / d + 2.0, (r - g) / d + 4.0))
+    return (h / 6.0) % 1.0
+
+
+def measure(images) -> dict[str, np.ndarray]:
+    """Measure factors of images [N, 3, H, W] (torch or numpy, values in [0, 1]).
+
+    Returns arrays of length N: single (exactly one object), n_objects, cls, hue, r, cx, cy, bg,
+    stripes (0 none, 1 horizontal, 2 vertical), area. Factors of images without a single object are NaN/-1.
+    """
+    x = images.detach().cpu().float().numpy() if isinstance(images, torch.Tensor) else np.asarray(images, np.float32)
+    n = x.shape[0]
+    out = {k: np.full(n, np.nan) for k in ("hue", "r", "cx", "cy", "bg", "area")}
+    out.update(single=np.zeros(n, bool), n_objects=np.zeros(n, int), cls=np.full(n, -1), stripes=np.full(n, -1))
+    for i in range(n):
+        _measure_one(np.clip(x[i].transpose(1, 2, 0), 0.0, 1.0), i, out)
+    return out
+
+
+def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
+    chroma = img.max(-1) - img.min(-1)
+    fg = chroma > CHROMA_MIN
+    labels, k = ndimage.label(fg)
+    sizes = ndimage.sum(fg, labels, range(1, k + 1)) if k else np.zeros(0)
+    big = [j + 1 for j, s in enumerate(sizes) if s >= MIN_COMPONENT_PX]
+    out["n_objects"][i] = len(big)
+    bgmask = ~ndimage.binary_dilation(fg, iterations=1)
+    if bgmask.any():
+        out["bg"][i] = float(img[bgmask].mean())
+    if len(big) != 1:
+        return
+    out["single"][i] = True
+    comp = ndimage.binary_dilation(labels == big[0], iterations=2)
+    core = ndimage.binary_erosion(labels == big[0], iterations=1)
+    if core.sum() < 3:
+        core = labels == big[0]
+    w = chroma[core]
+    ang = 2 * np.pi * _hue(img[core])
+    hue = float((np.arctan2((w * np.sin(ang)).sum(), (w * np.cos(ang)).sum()) / (2 * np.pi)) % 1.0)
+    bg = out["bg"][i] if np.isfinite(out["bg"][i]) else 0.5
+    cover = _coverage(img, hue, bg) * comp
+    area = float(cover.sum())
+    if area < 1.0:
+        out["single"][i] = False
+        return
+    ys, xs = np.mgrid[0:img.shape[0], 0:img.shape[1]] + 0.5
+    cx, cy = float((cover * xs).sum() / area), float((cover * ys).sum() / area)
+    out["area"][i], out["cx"][i], out["cy"][i], out["hue"][i] = area, cx, cy, hue
+    # class: the template (drawn by the renderer at this centre and area) closest to the coverage
+    rs = np.sqrt(area / AREA_K)
+    f = R.Factors(cls=torch.arange(3), hue=torch.zeros(3), r=torch.tensor(rs, dtype=torch.float32),
+                  cx=torch.full((3,), cx), cy=torch.full((3,), cy), bg=torch.zeros(3),
+                  stripes=torch.zeros(3, dtype=torch.long))
+    t = R.render(f, size=img.shape[0]).numpy()
+    tmpl = (t.max(1) - t.min(1)) / (R.SATURATION * R.VALUE)
+    c = int(((tmpl - cover[None]) ** 2).sum((1, 2)).argmin())
+    out["cls"][i], out["r"][i] = c, float(rs[c])
+    out["stripes"][i] = _stripes(img.max(-1), (cover > 0.95) & core)
+
+
+def _coverage(img: np.ndarray, hue: float, bg: float) -> np.ndarray:
+    """Per-pixel object coverage a from pixel = a * V * c + (1 - a) * bg (c: the object's colour at V = 1),
+    solved by least squares over RGB; exact for renders whatever the stripe brightness V."""
+    c = R.hsv_to_rgb(torch.tensor(hue), torch.tensor(R.SATURATION), torch.tensor(1.0)).numpy()
+    A = np.stack([c, -bg * np.ones(3)], axis=1)  # unknowns (a*V, a)
+    sol = (img.reshape(-1, 3) - bg) @ np.linalg.pinv(A).T
+    return np.clip(sol[:, 1], 0.0, 1.0).reshape(img.shape[:2])
+
+
+def _stripes(value: np.ndarray, core: np.ndarray) -> int:
+    """0 none, 1 horizontal bands (value varies along y), 2 vertical bands."""
+    v = value[core]
+    if v.size < 6 or v.std() / max(v.mean(), 1e-6) < 0.12:
+        return 0
+    ys, xs = np.nonzero(core)
+    dev = value[ys, xs] - v.mean()
+    # variance explained by row means vs column means
+    def explained(idx):
+        tot = 0.0
+        for u in np.unique(idx):
+            m = idx == u
+            tot += m.sum() * dev[m].mean() ** 2
+        return tot
+    return 1 if explained(ys) >= explained(xs) else 2
+
+
+def hue_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Circular hue distance in [0, 0.5]."""
+    d = np.abs(np.asarray(a) - np.asarray(b)) % 1.0
+    return np.minimum(d, 1.0 - d)
