@@ -1,0 +1,12 @@
+"""ComfyUI glue: thin V3 nodes over core/."""
+from typing_extensions import override
+
+from comfy_api.latest import ComfyExtension, io
+
+from . import demo, view
+
+
+class LatentDirectionsExtension(ComfyExtension):
+    @override
+    async def get_node_list(self) -> list[type[io.ComfyNode]]:
+        return [*demo.NODES, *view.NODES]

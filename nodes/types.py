@@ -1,0 +1,4 @@
+"""The pack's custom ComfyUI types, created once and imported everywhere."""
+from comfy_api.latest import io
+
+Direction = io.Custom("DIRECTION")
