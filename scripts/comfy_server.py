@@ -63,7 +63,8 @@ class ComfyServer:
                "--whitelist-custom-nodes", PACK_LINK,
                "--output-directory", self.output_dir, "--input-directory", os.path.join(self.workdir, "input"),
                "--temp-directory", os.path.join(self.workdir, "temp"),
-               "--user-directory", os.path.join(self.workdir, "user"), *self.extra_args]
+               "--user-directory", os.path.join(self.workdir, "user"),
+               "--database-url", "sqlite:///" + os.path.join(self.workdir, "comfyui.db"), *self.extra_args]
         env = dict(os.environ)
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)

@@ -1,0 +1,59 @@
+"""Regenerate example_workflows/*.json (UI format) from the definitions below, using a real server's /object_info.
+
+    .venv/bin/python scripts/make_workflows.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from scripts.comfy_server import PACK_DIR, ComfyServer  # noqa: E402
+from scripts.workflows import Graph  # noqa: E402
+
+OUT = os.path.join(PACK_DIR, "example_workflows")
+MAIN = "demo_generate_grid"
+SHAPES = ("circle", "square", "triangle")
+
+
+def demo_generate_grid(info: dict) -> dict:
+    """Samples of each shape class from the bundled demo model, labelled grid + raw batch + measured factors."""
+    g = Graph(info)
+    load = g.add("LD_LoadDemoModel", pos=[0, 0])
+    neg = g.add("LD_DemoPrompt", pos=[0, 200], shape="(none)", title="Negative: null prompt")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 340], batch_size=8)
+    images = []
+    for i, shape in enumerate(SHAPES):
+        pos = g.add("LD_DemoPrompt", pos=[380, 260 * i], shape=shape, title=f"Prompt: {shape}")
+        ks = g.add("KSampler", pos=[740, 260 * i], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
+                   latent_image=(latent, 0), seed=100 + i, steps=50, cfg=2.5, sampler_name="euler",
+                   scheduler="normal", denoise=1.0)
+        images.append(g.add("VAEDecode", pos=[1100, 260 * i], samples=(ks, 0), vae=(load, 1)))
+    batch = g.add("ImageBatch", pos=[1400, 0], image1=(images[0], 0), image2=(images[1], 0))
+    batch = g.add("ImageBatch", pos=[1400, 160], image1=(batch, 0), image2=(images[2], 0))
+    grid = g.add("LD_LabelledGrid", pos=[1700, 0], images=(batch, 0), columns=8, row_labels=", ".join(SHAPES),
+                 column_labels="", scale=4, title="Demo model: 8 samples per shape prompt (50 steps, CFG 2.5)")
+    g.add("SaveImage", pos=[2080, 0], images=(grid, 0), filename_prefix="latent_directions/demo_grid")
+    g.add("SaveImage", pos=[2080, 420], images=(batch, 0), filename_prefix="latent_directions/demo_samples")
+    g.add("LD_MeasureDemoFactors", pos=[1700, 420], images=(batch, 0))
+    g.note("**Latent Directions demo model**: a 32x32 pixel-space U-Net trained on rendered shapes with known "
+           "factors. Each row is one shape prompt; the measurer reads the factors back.", pos=[0, 520])
+    return g.to_json()
+
+
+WORKFLOWS = {MAIN: demo_generate_grid}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    with ComfyServer() as srv:
+        info = srv.get("/object_info")
+    for name, fn in WORKFLOWS.items():
+        with open(os.path.join(OUT, name + ".json"), "w") as f:
+            json.dump(fn(info), f, indent=1)
+        print("wrote", os.path.join(OUT, name + ".json"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""End to end against a real ComfyUI server on 127.0.0.1: registration, and the example workflows over HTTP."""
+import glob
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import REPO
+from latent_directions.core.demo import measure as M
+from scripts.comfy_server import execution_error
+from scripts.workflows import load, ui_to_api
+
+pytestmark = pytest.mark.server
+
+PACK_NODES = {"LD_LoadDemoModel", "LD_DemoPrompt", "LD_EmptyDemoLatent", "LD_MeasureDemoFactors", "LD_LabelledGrid"}
+WORKFLOWS = sorted(glob.glob(os.path.join(REPO, "example_workflows", "*.json")))
+
+
+def test_object_info_lists_the_pack(server):
+    info = server.get("/object_info")
+    assert PACK_NODES <= set(info)
+    for n in PACK_NODES:
+        assert info[n]["python_module"].startswith("custom_nodes.latent_directions")
+        assert info[n]["category"].startswith("latent_directions")
+    pack_lines = [l for l in server.log().splitlines() if l.rstrip().endswith("custom_nodes/latent_directions")]
+    assert pack_lines and all("IMPORT FAILED" not in l for l in pack_lines), pack_lines
+
+
+def _pngs_to_batch(pngs):
+    return np.stack([np.asarray(Image.open(io.BytesIO(p)).convert("RGB"), np.float32) / 255.0 for p in pngs])
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[os.path.basename(p) for p in WORKFLOWS])
+def test_example_workflow_runs(server, path):
+    info = server.get("/object_info")
+    entry = server.run(ui_to_api(load(path), info))
+    assert execution_error(entry) is None, execution_error(entry)
+    assert entry["status"]["status_str"] == "success"
+    assert server.images(entry), "the workflow wrote no images"
+
+
+def test_main_workflow_samples_pass_the_measurer(server):
+    """Demo model quality through the real server: >= 90 % one object, >= 90 % class = prompt."""
+    path = os.path.join(REPO, "example_workflows", "demo_generate_grid.json")
+    prompt = ui_to_api(load(path), server.get("/object_info"))
+    entry = server.run(prompt)
+    assert execution_error(entry) is None, execution_error(entry)
+    saver = next(k for k, v in prompt.items() if v["inputs"].get("filename_prefix", "").endswith("demo_samples"))
+    imgs = _pngs_to_batch(server.images(entry, saver))
+    assert imgs.shape == (24, 32, 32, 3)
+    m = M.measure(imgs.transpose(0, 3, 1, 2))
+    want = np.repeat(np.arange(3), 8)
+    one = m["single"].mean()
+    acc = (m["cls"] == want).mean()
+    assert one >= 0.9, f"only {one:.0%} of samples hold exactly one object"
+    assert acc >= 0.9, f"class accuracy {acc:.0%}"
