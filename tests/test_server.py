@@ -56,3 +56,16 @@ def test_main_workflow_samples_pass_the_measurer(server):
     acc = (m["cls"] == want).mean()
     assert one >= 0.9, f"only {one:.0%} of samples hold exactly one object"
     assert acc >= 0.9, f"class accuracy {acc:.0%}"
+
+
+def test_ui_to_api_maps_widgets_and_links(server):
+    info = server.get("/object_info")
+    prompt = ui_to_api(load(os.path.join(REPO, "example_workflows", "demo_generate_grid.json")), info)
+    ks = [v for v in prompt.values() if v["class_type"] == "KSampler"]
+    assert len(ks) == 3
+    k = ks[0]["inputs"]
+    assert (k["seed"], k["steps"], k["cfg"], k["sampler_name"], k["scheduler"], k["denoise"]) == \
+        (100, 50, 2.5, "euler", "normal", 1.0)
+    loader = next(i for i, v in prompt.items() if v["class_type"] == "LD_LoadDemoModel")
+    assert k["model"] == [loader, 0]
+    assert not any(v["class_type"] == "MarkdownNote" for v in prompt.values())

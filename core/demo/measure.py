@@ -16,6 +16,7 @@ from . import render as R
 
 CHROMA_MIN = 0.15      # below this a pixel is background
 MIN_COMPONENT_PX = 4   # smaller specks are ignored when counting objects
+MAX_OBJECT_FRACTION = 0.5  # the largest training object covers 32 % of the image
 AREA_K = np.array([np.pi, 4.0, 2.0])  # area = k * r^2 for circle, square, triangle
 
 
@@ -53,7 +54,7 @@ def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
     bgmask = ~ndimage.binary_dilation(fg, iterations=1)
     if bgmask.any():
         out["bg"][i] = float(img[bgmask].mean())
-    if len(big) != 1:
+    if len(big) != 1 or fg.mean() > MAX_OBJECT_FRACTION:  # no object, several, or no background to stand on
         return
     out["single"][i] = True
     comp = ndimage.binary_dilation(labels == big[0], iterations=2)
