@@ -49,3 +49,42 @@ def split_labels(text: str) -> list[str]:
     """'a, b, c' or one label a line -> ['a', 'b', 'c']."""
     sep = "\n" if "\n" in text else ","
     return [s.strip() for s in text.split(sep) if s.strip()]
+
+
+def line_plot(series: dict[str, tuple[list[float], list[float]]], title: str = "", xlabel: str = "",
+              ylabel: str = "", size: tuple[int, int] = (640, 360), log_y: bool = False) -> np.ndarray:
+    """A minimal line plot of named (x, y) series -> float32 image [H, W, 3] in [0, 1]."""
+    W, H = size
+    left, right, top, bottom = 64, 16, 28, 40
+    img = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(img)
+    font = _font()
+    xs = np.concatenate([np.asarray(x, float) for x, _ in series.values()])
+    ys = np.concatenate([np.asarray(y, float) for _, y in series.values()])
+    tf = (lambda v: np.log10(np.maximum(v, 1e-12))) if log_y else (lambda v: v)
+    ys_t = tf(ys[np.isfinite(ys)])
+    x0, x1 = float(xs.min()), float(xs.max()) if xs.max() > xs.min() else float(xs.min()) + 1
+    y0, y1 = float(ys_t.min()), float(ys_t.max()) if ys_t.max() > ys_t.min() else float(ys_t.min()) + 1
+    px = lambda x: left + (x - x0) / (x1 - x0) * (W - left - right)
+    py = lambda y: H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom)
+    d.rectangle([left, top, W - right, H - bottom], outline="black")
+    for k in range(5):
+        yv = y0 + (y1 - y0) * k / 4
+        lab = f"{10 ** yv:.3g}" if log_y else f"{yv:.3g}"
+        d.text((4, py(yv) - 6), lab, fill="black", font=font)
+        xv = x0 + (x1 - x0) * k / 4
+        d.text((px(xv) - 12, H - bottom + 4), f"{xv:.4g}", fill="black", font=font)
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+    for i, (name, (x, y)) in enumerate(series.items()):
+        pts = [(px(a), py(b)) for a, b in zip(np.asarray(x, float), tf(np.asarray(y, float))) if np.isfinite(b)]
+        if len(pts) > 1:
+            d.line(pts, fill=colors[i % len(colors)], width=2)
+        d.text((W - right - 150, top + 4 + 14 * i), name, fill=colors[i % len(colors)], font=font)
+    d.text((left, 6), title, fill="black", font=font)
+    d.text((W // 2 - 30, H - 18), xlabel, fill="black", font=font)
+    d.text((4, 10), ylabel, fill="black", font=font)
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def save_png(image: np.ndarray, path: str) -> None:
+    Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).save(path)

@@ -1,0 +1,139 @@
+"""h-space PCA (Haas et al. 2023, §IV-A "Unsupervised global directions"; SPEC.md §2.3).
+
+For each sampling timestep separately, the centred h_t of N samples are decomposed; component k at step t is a unit
+vector u_{k,t} with scale s_{k,t} = sigma_k / sqrt(N - 1), the standard deviation of h_t along it (the reference
+code's path A; the paper's editing strength is then in std units). Signs are aligned across steps (each step to its
+neighbour, so slowly rotating components keep one orientation; the reference code aligns every step to step 0).
+A pooled variant decomposes the whole trajectory (N x T*D) at once (reference `get_PCs_all`; not the paper's choice).
+
+Memory does not grow with N: an incremental SVD (Ross et al. 2008, the algorithm behind IncrementalPCA) keeps per
+step a rank-r basis r x D, the mean and the total variance, merging each batch exactly; it is exact while N <= r,
+and r = rank_cap (default max(2K, K + 16)) bounds it otherwise.
+"""
+from __future__ import annotations
+
+import torch
+
+
+class StreamingPCA:
+    """Centred PCA of rows fed in batches: partial_fit(X [m, D]) ... then components(k)."""
+
+    def __init__(self, rank_cap: int):
+        self.r = int(rank_cap)
+        self.n = 0
+        self.mean: torch.Tensor | None = None
+        self.basis: torch.Tensor | None = None  # [r', D] = diag(sigma) @ V^T of the centred data so far
+        self.total_ss = 0.0  # sum of squared deviations from the mean (exact)
+
+    def partial_fit(self, x: torch.Tensor) -> None:
+        x = x.detach().reshape(x.shape[0], -1).double()
+        m = x.shape[0]
+        if m == 0:
+            return
+        mu_b = x.mean(0)
+        xc = x - mu_b
+        ss_b = float((xc ** 2).sum())
+        if self.n == 0:
+            self.mean, stack, self.total_ss = mu_b, xc, ss_b
+        else:
+            n = self.n
+            d = mu_b - self.mean
+            corr = (n * m / (n + m)) ** 0.5 * d
+            stack = torch.cat([self.basis, xc, corr.unsqueeze(0)])
+            self.total_ss += ss_b + float((d ** 2).sum()) * n * m / (n + m)
+            self.mean = self.mean + d * (m / (n + m))
+        self.n += m
+        self.basis = _top_rows(stack, self.r)
+
+    def components(self, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(unit components [k, D], std along each [k], explained-variance ratio [k]) in float32."""
+        if self.basis is None or self.n < 2:
+            raise ValueError("PCA needs at least 2 samples")
+        k = min(int(k), self.basis.shape[0])
+        sig = self.basis[:k].norm(dim=1)
+        comp = self.basis[:k] / sig.clamp_min(1e-30).unsqueeze(1)
+        std = sig / (self.n - 1) ** 0.5
+        ratio = sig ** 2 / max(self.total_ss, 1e-30)
+        return comp.float(), std.float(), ratio.float()
+
+
+def _top_rows(stack: torch.Tensor, r: int) -> torch.Tensor:
+    """Rows diag(sigma_i) v_i^T of the top-r right singular triplets of stack [p, D], via the p x p Gram matrix."""
+    g = stack @ stack.T
+    evals, evecs = torch.linalg.eigh(g)
+    order = torch.argsort(evals, descending=True)[:r]
+    evals, evecs = evals[order].clamp_min(0.0), evecs[:, order]
+    keep = evals > evals[0] * 1e-24 if len(evals) else evals > 0
+    evals, evecs = evals[keep], evecs[:, keep]
+    # rows of diag(sigma) V^T = U^T stack, where U are the left singular vectors
+    rows = evecs.T @ stack
+    # deterministic sign: largest-magnitude entry positive
+    idx = rows.abs().argmax(dim=1)
+    sgn = torch.sign(rows[torch.arange(rows.shape[0]), idx])
+    return rows * sgn.unsqueeze(1)
+
+
+def align_signs(components: torch.Tensor) -> torch.Tensor:
+    """components [K, T, D]: flip step t of each component so that it has a non-negative inner product with
+    step t-1 (the steps ordered as given)."""
+    out = components.clone()
+    for t in range(1, out.shape[1]):
+        dots = (out[:, t] * out[:, t - 1]).sum(-1)
+        out[:, t] *= torch.where(dots < 0, -1.0, 1.0).unsqueeze(-1)
+    return out
+
+
+def default_rank_cap(k: int) -> int:
+    return max(2 * k, k + 16)
+
+
+class TrajectoryPCA:
+    """Per-timestep (mode "per_timestep") or pooled-trajectory (mode "pooled") PCA of h, fed one batch of
+    trajectories at a time: feed({t: h [B, *shape]}), then direction_parts(k)."""
+
+    def __init__(self, k: int, mode: str = "per_timestep", rank_cap: int | None = None):
+        if mode not in ("per_timestep", "pooled"):
+            raise ValueError(f"mode must be per_timestep or pooled, got {mode!r}")
+        self.k, self.mode = int(k), mode
+        self.rank_cap = rank_cap or default_rank_cap(self.k)
+        self.steps: dict[float, StreamingPCA] = {}
+        self.pooled = StreamingPCA(self.rank_cap)
+        self.ts: list[float] | None = None
+        self.shape: tuple[int, ...] | None = None
+        self.n = 0
+
+    def feed(self, traj: dict[float, torch.Tensor]) -> None:
+        ts = sorted(traj, reverse=True)  # sampling order: noisiest first
+        if self.ts is None:
+            self.ts, self.shape = ts, tuple(traj[ts[0]].shape[1:])
+        elif ts != self.ts:
+            raise ValueError("every batch must be sampled at the same timesteps (same steps, sampler, scheduler)")
+        if self.mode == "per_timestep":
+            for t in ts:
+                self.steps.setdefault(t, StreamingPCA(self.rank_cap)).partial_fit(traj[t])
+        else:
+            self.pooled.partial_fit(torch.cat([traj[t].reshape(traj[t].shape[0], -1) for t in ts], dim=1))
+        self.n += int(traj[ts[0]].shape[0])
+
+    def direction_parts(self) -> dict:
+        """vectors [K, T, *shape], timesteps [T], scales [K, T], explained_variance [K, T], mean [T, *shape]."""
+        if self.ts is None or self.n < 2:
+            raise ValueError("PCA needs at least 2 samples")
+        T, D = len(self.ts), int(torch.tensor(self.shape).prod())
+        if self.mode == "per_timestep":
+            parts = [self.steps[t].components(self.k) for t in self.ts]
+            k = min(p[0].shape[0] for p in parts)
+            comps = torch.stack([p[0][:k] for p in parts], dim=1)  # [K, T, D]
+            comps = align_signs(comps)
+            scales = torch.stack([p[1][:k] for p in parts], dim=1)
+            ratio = torch.stack([p[2][:k] for p in parts], dim=1)
+            mean = torch.stack([self.steps[t].mean.float() for t in self.ts])
+        else:
+            comp, std, ratio1 = self.pooled.components(self.k)
+            k = comp.shape[0]
+            comps = comp.reshape(k, T, D)
+            scales = std.unsqueeze(1).expand(k, T).clone()
+            ratio = ratio1.unsqueeze(1).expand(k, T).clone()
+            mean = self.pooled.mean.float().reshape(T, D)
+        return {"vectors": comps.reshape(k, T, *self.shape), "timesteps": torch.tensor(self.ts),
+                "scales": scales, "explained_variance": ratio, "mean": mean.reshape(T, *self.shape)}

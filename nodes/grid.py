@@ -1,0 +1,64 @@
+"""Direction x Strength Grid: the sweep artists ask for, as one labelled image."""
+from __future__ import annotations
+
+import torch
+
+import comfy.samplers
+from comfy_api.latest import io
+
+from ..core import plot
+from ..core.backends import comfy_unet
+from ..core.backends.comfy_grid import strength_sweep
+from ..core.errors import LatentDirectionsError
+from ..core.tap import BRANCHES
+from .direction_nodes import parse_numbers
+from .edit import check_direction_fits, check_window
+from .types import Direction as DirectionType
+
+NODE = "Direction x Strength Grid"
+
+
+class DirectionStrengthGrid(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_DirectionStrengthGrid", display_name="Direction x Strength Grid",
+            category="latent_directions/view",
+            description="Samples one seed with each of the first K directions at each strength and returns a labelled "
+                        "grid (rows: directions, columns: strengths) and the images.",
+            inputs=[io.Model.Input("model"), io.Vae.Input("vae"), io.Conditioning.Input("positive"),
+                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
+                    DirectionType.Input("direction"),
+                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
+                    io.Int.Input("steps", default=20, min=1, max=1000),
+                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
+                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
+                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    io.Int.Input("max_directions", default=4, min=1, max=64, tooltip="Rows: the first K directions."),
+                    io.String.Input("strengths", default="-4, -2, 0, 2, 4", tooltip="Columns: comma-separated strengths."),
+                    io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01),
+                    io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01),
+                    io.Combo.Input("branch", options=list(BRANCHES), default="both"),
+                    io.Int.Input("scale", default=4, min=1, max=16, tooltip="Upscale of each tile in the grid.")],
+            outputs=[io.Image.Output(display_name="grid"), io.Image.Output(display_name="images")])
+
+    @classmethod
+    def execute(cls, model, vae, positive, negative, latent_image, direction, seed, steps, cfg, sampler_name,
+                scheduler, max_directions, strengths, start_percent, end_percent, branch, scale) -> io.NodeOutput:
+        check_window(start_percent, end_percent)
+        comfy_unet.require_unet(model, NODE)
+        check_direction_fits(model, direction, NODE)
+        vals = parse_numbers(NODE, "strengths", strengths)
+        if len(vals) > 64:
+            raise LatentDirectionsError(NODE, f"{len(vals)} strengths were given", "Use at most 64 columns")
+        rows = list(range(min(max_directions, direction.k)))
+        imgs = strength_sweep(model, vae, positive, negative, latent_image["samples"], direction, rows, vals, seed,
+                              steps, cfg, sampler_name, scheduler,
+                              comfy_unet.window_from_percent(model, start_percent, end_percent), branch, NODE)
+        grid = plot.labelled_grid(imgs.float().cpu().numpy(), len(vals), [direction.labels[k] for k in rows],
+                                  [f"{v:+g}" for v in vals], scale,
+                                  f"{direction.meta.get('method', '')} directions x strength (seed {seed})")
+        return io.NodeOutput(torch.from_numpy(grid).unsqueeze(0), imgs)
+
+
+NODES = [DirectionStrengthGrid]

@@ -1,0 +1,52 @@
+"""Extract h-space PCA (Haas et al. 2023 §IV-A)."""
+from __future__ import annotations
+
+import torch
+
+import comfy.samplers
+from comfy_api.latest import io, ui
+
+from ..core.backends.comfy_discover import pca_directions
+from .direction_nodes import summary
+from .types import Direction as DirectionType
+
+NODE = "Extract h-space PCA"
+
+
+class ExtractHSpacePCA(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_ExtractHSpacePCA", display_name="Extract h-space PCA", category="latent_directions/discover",
+            description="Samples n images with stock ComfyUI sampling, records h (the U-Net mid-block output) at every "
+                        "step and returns its principal components per timestep (Haas et al.), each scaled by the "
+                        "standard deviation of h along it. Memory does not grow with n.",
+            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
+                    io.Latent.Input("latent_image", tooltip="Only its size is used."),
+                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True,
+                                 tooltip="Sample i uses seed + i."),
+                    io.Int.Input("n_samples", default=64, min=2, max=100000, tooltip="Number of generated samples."),
+                    io.Int.Input("batch_size", default=16, min=1, max=1024, tooltip="Samples per sampling call."),
+                    io.Int.Input("steps", default=20, min=1, max=1000),
+                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
+                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
+                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    io.Int.Input("components", default=8, min=1, max=256, tooltip="K principal components to keep."),
+                    io.Combo.Input("mode", options=["per_timestep", "pooled"], default="per_timestep",
+                                   tooltip="per_timestep: PCA of h_t at each step (paper). pooled: PCA of the whole "
+                                           "trajectory at once."),
+                    io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond",
+                                   tooltip="Which CFG branch's h to analyse.")],
+            outputs=[DirectionType.Output(display_name="direction"),
+                     io.Image.Output(display_name="explained_variance")])
+
+    @classmethod
+    def execute(cls, model, positive, negative, latent_image, seed, n_samples, batch_size, steps, cfg, sampler_name,
+                scheduler, components, mode, record_branch) -> io.NodeOutput:
+        d, plot = pca_directions(model, positive, negative, latent_image["samples"], seed, n_samples, batch_size,
+                                 steps, cfg, sampler_name, scheduler, components, mode, record_branch, NODE)
+        img = torch.from_numpy(plot).unsqueeze(0)
+        return io.NodeOutput(d, img, ui=ui.PreviewText(summary(d)))
+
+
+NODES = [ExtractHSpacePCA]
