@@ -9,8 +9,11 @@ from ..core.errors import LatentDirectionsError
 
 FOLDER = "latent_directions"
 
-if FOLDER not in folder_paths.folder_names_and_paths:
-    folder_paths.folder_names_and_paths[FOLDER] = ([os.path.join(folder_paths.models_dir, FOLDER)], {".safetensors"})
+# Keep paths an extra_model_paths.yaml may already have added (first = where Save writes); safetensors only.
+_paths = folder_paths.folder_names_and_paths.get(FOLDER, ([], set()))[0]
+if os.path.join(folder_paths.models_dir, FOLDER) not in _paths:
+    _paths.append(os.path.join(folder_paths.models_dir, FOLDER))
+folder_paths.folder_names_and_paths[FOLDER] = (_paths, {".safetensors"})
 
 
 def save_dir() -> str:

@@ -56,15 +56,20 @@ class ComfyServer:
         link = os.path.join(self.comfy, "custom_nodes", PACK_LINK)
         if not os.path.exists(link):
             raise RuntimeError(f"the pack is not linked at {link}: run scripts/setup.sh first")
-        for d in ("output", "input", "temp", "user"):
+        for d in ("output", "input", "temp", "user", "models/latent_directions"):
             os.makedirs(os.path.join(self.workdir, d), exist_ok=True)
+        self.models_yaml = os.path.join(self.workdir, "extra_model_paths.yaml")
+        with open(self.models_yaml, "w") as f:  # direction files go to this run's folder, not ComfyUI's
+            f.write(f"latent_directions_run:\n  base_path: {self.workdir}\n  is_default: true\n"
+                    "  latent_directions: models/latent_directions\n")
         cmd = [sys.executable, "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(self.port),
                "--use-pytorch-cross-attention", "--disable-all-custom-nodes",
                "--whitelist-custom-nodes", PACK_LINK,
                "--output-directory", self.output_dir, "--input-directory", os.path.join(self.workdir, "input"),
                "--temp-directory", os.path.join(self.workdir, "temp"),
                "--user-directory", os.path.join(self.workdir, "user"),
-               "--database-url", "sqlite:///" + os.path.join(self.workdir, "comfyui.db"), *self.extra_args]
+               "--database-url", "sqlite:///" + os.path.join(self.workdir, "comfyui.db"),
+               "--extra-model-paths-config", self.models_yaml, *self.extra_args]
         env = dict(os.environ)
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)

@@ -42,7 +42,30 @@ def demo_generate_grid(info: dict) -> dict:
     return g.to_json()
 
 
-WORKFLOWS = {MAIN: demo_generate_grid}
+def demo_pca_discover(info: dict) -> dict:
+    """Discover 8 h-space PCs on the demo model, save them, and show the top 4 x 5 strengths."""
+    g = Graph(info)
+    load = g.add("LD_LoadDemoModel", pos=[0, 0])
+    pos = g.add("LD_DemoPrompt", pos=[0, 180], shape="circle", title="Positive: circle")
+    neg = g.add("LD_DemoPrompt", pos=[0, 320], shape="(none)", title="Negative: null prompt")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=1)
+    pca = g.add("LD_ExtractHSpacePCA", pos=[380, 0], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
+                latent_image=(latent, 0), seed=1000, n_samples=64, batch_size=16, steps=20, cfg=2.5,
+                sampler_name="euler", scheduler="normal", components=8, mode="per_timestep", record_branch="cond")
+    g.add("LD_SaveDirection", pos=[780, 0], direction=(pca, 0), filename_prefix="demo_pca")
+    g.add("SaveImage", pos=[780, 200], images=(pca, 1), filename_prefix="latent_directions/demo_pca_variance")
+    grid = g.add("LD_DirectionStrengthGrid", pos=[780, 520], model=(load, 0), vae=(load, 1), positive=(pos, 0),
+                 negative=(neg, 0), latent_image=(latent, 0), direction=(pca, 0), seed=7, steps=20, cfg=2.5,
+                 sampler_name="euler", scheduler="normal", max_directions=4, strengths="-4, -2, 0, 2, 4",
+                 start_percent=0.0, end_percent=1.0, branch="both", scale=4)
+    g.add("SaveImage", pos=[1180, 520], images=(grid, 0), filename_prefix="latent_directions/demo_pca_grid")
+    g.note("**h-space PCA** (Haas et al.): 64 samples, 20 steps, 8 components per timestep, saved to "
+           "models/latent_directions/. The grid shows PC0..PC3 at -4..+4 standard deviations over the whole "
+           "trajectory, same seed in every cell.", pos=[0, 600])
+    return g.to_json()
+
+
+WORKFLOWS = {MAIN: demo_generate_grid, "demo_pca_discover": demo_pca_discover}
 
 
 def main():

@@ -14,7 +14,9 @@ from scripts.workflows import load, ui_to_api
 
 pytestmark = pytest.mark.server
 
-PACK_NODES = {"LD_LoadDemoModel", "LD_DemoPrompt", "LD_EmptyDemoLatent", "LD_MeasureDemoFactors", "LD_LabelledGrid"}
+PACK_NODES = {"LD_LoadDemoModel", "LD_DemoPrompt", "LD_EmptyDemoLatent", "LD_MeasureDemoFactors", "LD_LabelledGrid",
+              "LD_ExtractHSpacePCA", "LD_SaveDirection", "LD_LoadDirection", "LD_SelectDirections",
+              "LD_ScaleDirections", "LD_CombineDirections", "LD_ApplyLatentEdit", "LD_DirectionStrengthGrid"}
 WORKFLOWS = sorted(glob.glob(os.path.join(REPO, "example_workflows", "*.json")))
 
 
@@ -69,3 +71,20 @@ def test_ui_to_api_maps_widgets_and_links(server):
     loader = next(i for i, v in prompt.items() if v["class_type"] == "LD_LoadDemoModel")
     assert k["model"] == [loader, 0]
     assert not any(v["class_type"] == "MarkdownNote" for v in prompt.values())
+
+
+def test_pca_workflow_saves_a_loadable_direction(server):
+    files = os.listdir(os.path.join(server.workdir, "models", "latent_directions"))
+    if not files:
+        entry = server.run(ui_to_api(load(os.path.join(REPO, "example_workflows", "demo_pca_discover.json")),
+                                     server.get("/object_info")))
+        assert execution_error(entry) is None
+        files = os.listdir(os.path.join(server.workdir, "models", "latent_directions"))
+    assert files and all(f.endswith(".safetensors") for f in files)
+    assert files[0] in server.get("/object_info/LD_LoadDirection")["LD_LoadDirection"]["input"]["required"][
+        "direction_file"][1]["options"]
+    prompt = {"1": {"class_type": "LD_LoadDirection", "inputs": {"direction_file": files[0]}}}
+    entry = server.run(prompt | {"2": {"class_type": "LD_SaveDirection",
+                                       "inputs": {"direction": ["1", 0], "filename_prefix": "copy"}}})
+    assert execution_error(entry) is None
+    assert "8 direction(s) | method pca" in entry["outputs"]["2"]["text"][0]
