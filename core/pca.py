@@ -26,19 +26,20 @@ class StreamingPCA:
         self.total_ss = 0.0  # sum of squared deviations from the mean (exact)
 
     def partial_fit(self, x: torch.Tensor) -> None:
-        x = x.detach().reshape(x.shape[0], -1).double()
+        """Merge a batch exactly: the stored basis and mean are float32, the small Gram solve is float64."""
+        x = x.detach().reshape(x.shape[0], -1).float()
         m = x.shape[0]
         if m == 0:
             return
-        mu_b = x.mean(0)
-        xc = x - mu_b
-        ss_b = float((xc ** 2).sum())
+        mu_b = x.double().mean(0)
+        xc = x - mu_b.float()
+        ss_b = float(xc.double().pow(2).sum())
         if self.n == 0:
             self.mean, stack, self.total_ss = mu_b, xc, ss_b
         else:
             n = self.n
             d = mu_b - self.mean
-            corr = (n * m / (n + m)) ** 0.5 * d
+            corr = ((n * m / (n + m)) ** 0.5 * d).float()
             stack = torch.cat([self.basis, xc, corr.unsqueeze(0)])
             self.total_ss += ss_b + float((d ** 2).sum()) * n * m / (n + m)
             self.mean = self.mean + d * (m / (n + m))
@@ -50,27 +51,27 @@ class StreamingPCA:
         if self.basis is None or self.n < 2:
             raise ValueError("PCA needs at least 2 samples")
         k = min(int(k), self.basis.shape[0])
-        sig = self.basis[:k].norm(dim=1)
-        comp = self.basis[:k] / sig.clamp_min(1e-30).unsqueeze(1)
+        b = self.basis[:k].double()
+        sig = b.norm(dim=1)
+        comp = b / sig.clamp_min(1e-30).unsqueeze(1)
         std = sig / (self.n - 1) ** 0.5
         ratio = sig ** 2 / max(self.total_ss, 1e-30)
         return comp.float(), std.float(), ratio.float()
 
 
 def _top_rows(stack: torch.Tensor, r: int) -> torch.Tensor:
-    """Rows diag(sigma_i) v_i^T of the top-r right singular triplets of stack [p, D], via the p x p Gram matrix."""
-    g = stack @ stack.T
-    evals, evecs = torch.linalg.eigh(g)
+    """Rows diag(sigma_i) v_i^T of the top-r right singular triplets of stack [p, D] (float32), via the p x p Gram
+    matrix solved in float64."""
+    s64 = stack.double()
+    evals, evecs = torch.linalg.eigh(s64 @ s64.T)
     order = torch.argsort(evals, descending=True)[:r]
     evals, evecs = evals[order].clamp_min(0.0), evecs[:, order]
     keep = evals > evals[0] * 1e-24 if len(evals) else evals > 0
-    evals, evecs = evals[keep], evecs[:, keep]
-    # rows of diag(sigma) V^T = U^T stack, where U are the left singular vectors
-    rows = evecs.T @ stack
-    # deterministic sign: largest-magnitude entry positive
-    idx = rows.abs().argmax(dim=1)
+    rows = evecs[:, keep].T @ s64  # = U^T stack
+    del s64
+    idx = rows.abs().argmax(dim=1)  # deterministic sign: largest-magnitude entry positive
     sgn = torch.sign(rows[torch.arange(rows.shape[0]), idx])
-    return rows * sgn.unsqueeze(1)
+    return (rows * sgn.unsqueeze(1)).float()
 
 
 def align_signs(components: torch.Tensor) -> torch.Tensor:

@@ -59,49 +59,25 @@ def comfy():
     return _COMFY_MODULE
 
 
-def _tiny_unet_config(**over):
-    cfg = dict(use_checkpoint=False, image_size=32, in_channels=4, out_channels=4, model_channels=32,
-               num_res_blocks=[1, 1], channel_mult=[1, 2], transformer_depth=[1, 1], transformer_depth_middle=1,
-               transformer_depth_output=[1, 1, 1, 1], use_spatial_transformer=True, legacy=False,
-               use_linear_in_transformer=False, context_dim=32, adm_in_channels=None,
-               use_temporal_attention=False, use_temporal_resblock=False)
-    cfg.update(over)
-    return cfg
-
-
-def build_patcher(comfy, config_cls, unet_config, seed=0):
-    from latent_directions.core.backends.comfy_demo import init_weights
-    cfg = config_cls(unet_config)
-    cfg.set_inference_dtype(torch.float32, None)
-    model = cfg.get_model({})
-    torch.manual_seed(seed)
-    init_weights(model.diffusion_model)
-    dev = torch.device("cpu")
-    return comfy.model_patcher.ModelPatcher(model, load_device=dev, offload_device=dev)
-
-
 @pytest.fixture(scope="session")
 def tiny_sd15(comfy):
     """SD1.5-shaped UNetModel (cross-attention, context 32), random weights, h = [64, H/2, W/2]."""
-    return build_patcher(comfy, comfy.supported_models.SD15, _tiny_unet_config())
+    from latent_directions.core.backends import comfy_tiny
+    return comfy_tiny.tiny_sd15()
 
 
 @pytest.fixture(scope="session")
 def tiny_sdxl(comfy):
     """SDXL-shaped UNetModel (adm conditioning: pooled 1280 + size embeddings), random weights."""
-    return build_patcher(comfy, comfy.supported_models.SDXL,
-                         _tiny_unet_config(adm_in_channels=2816, num_classes="sequential",
-                                           use_linear_in_transformer=True, channel_mult=[1, 2],
-                                           model_channels=64, num_head_channels=16, num_heads=-1), seed=1)
+    from latent_directions.core.backends import comfy_tiny
+    return comfy_tiny.tiny_sdxl()
 
 
 @pytest.fixture(scope="session")
 def tiny_flux(comfy):
     """A tiny Flux (DiT) model built with ComfyUI's own classes: no U-Net mid-block."""
-    cfg = dict(image_model="flux", in_channels=16, out_channels=16, vec_in_dim=32, context_in_dim=32,
-               hidden_size=32, mlp_ratio=2.0, num_heads=2, depth=1, depth_single_blocks=1, axes_dim=[4, 6, 6],
-               theta=10000, patch_size=2, qkv_bias=True, guidance_embed=False)
-    return build_patcher(comfy, comfy.supported_models.Flux, cfg)
+    from latent_directions.core.backends import comfy_tiny
+    return comfy_tiny.tiny_flux()
 
 
 def sd15_conds(batch=1, seed=0):

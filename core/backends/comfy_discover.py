@@ -37,6 +37,7 @@ def pca_directions(model, positive, negative, latent: torch.Tensor, seed: int, n
             raise LatentDirectionsError(node, f"no h of the {branch} branch was recorded",
                                         "Check the sampler runs the model (steps > 0)")
         pca.feed(traj)
+        del traj
     parts = pca.direction_parts()
     kk = parts["vectors"].shape[0]
     sig = comfy_unet.signature(model)
