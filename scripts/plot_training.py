@@ -1,0 +1,19 @@
+"""Plot the demo model's training loss: demo_model/train/loss.csv -> demo_model/loss_curve.png.
+
+    .venv/bin/python scripts/plot_training.py
+"""
+import csv
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from core.plot import line_plot, save_png  # noqa: E402
+
+rows = list(csv.DictReader(open("demo_model/train/loss.csv")))
+x = [int(r["step"]) for r in rows]
+y = [float(r["loss"]) for r in rows]
+hours = float(rows[-1]["wall_s"]) / 3600
+save_png(line_plot({"eps MSE (mean of 50 steps)": (x, y)},
+                   f"demo model training loss ({x[-1]} steps, {hours:.1f} h CPU wall time)", "step", "", log_y=True),
+         "demo_model/loss_curve.png")
+print("wrote demo_model/loss_curve.png")
