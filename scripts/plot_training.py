@@ -9,7 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from core.plot import line_plot, save_png  # noqa: E402
 
-rows = list(csv.DictReader(open("demo_model/train/loss.csv")))
+rows = list({int(r["step"]): r for r in csv.DictReader(open("demo_model/train/loss.csv"))}.values())  # last wins
 x = [int(r["step"]) for r in rows]
 y = [float(r["loss"]) for r in rows]
 hours = float(rows[-1]["wall_s"]) / 3600

@@ -114,9 +114,15 @@ def main():
         ema = {k: w[D.UNET_PREFIX + k] for k in ema}
         ema_cond = {"tokens": w[D.EMBED_KEY], "const": w[D.CONST_KEY]}
     acp = alphas_cumprod().float()
+    if os.path.exists(LOSS_CSV):  # drop rows logged after the checkpoint we resume from
+        with open(LOSS_CSV) as f:
+            rows = list(csv.reader(f))
+        keep = [r for r in rows[1:] if r and int(r[0]) <= step]
+        with open(LOSS_CSV, "w", newline="") as f:
+            csv.writer(f).writerows(rows[:1] + keep)
     log = open(LOSS_CSV, "a", newline="")
     writer = csv.writer(log)
-    if step == 0:
+    if os.path.getsize(LOSS_CSV) == 0:
         writer.writerow(["step", "loss", "wall_s"])
     run_loss, n_loss, t_last = 0.0, 0, time.perf_counter()
     while step < args.steps:
