@@ -57,6 +57,9 @@ class Direction:
         self.meta.setdefault("format_version", FORMAT_VERSION)
         self.meta.setdefault("space", "h")
         self.meta.setdefault("labels", [f"{self.meta.get('method', 'direction')} {k}" for k in range(K)])
+        labels = self.meta["labels"]
+        if not isinstance(labels, list) or len(labels) != K or not all(isinstance(x, str) for x in labels):
+            raise DirectionFileError(f"labels must be {K} strings, one per direction")
 
     @property
     def k(self) -> int:
@@ -167,7 +170,10 @@ def load_direction(path: str) -> Direction:
             header = json.loads(f.read(n).decode("utf-8"))
         if not isinstance(header, dict):
             raise DirectionFileError("its header is not a JSON object")
-        meta = _parse_meta(header.get("__metadata__") or {})
+        raw_meta = header.get("__metadata__") or {}
+        if not isinstance(raw_meta, dict) or not all(isinstance(v, str) for v in raw_meta.values()):
+            raise DirectionFileError("its metadata is not a table of strings")
+        meta = _parse_meta(raw_meta)
         tensors = load_file(path)
     except DirectionFileError:
         raise
@@ -175,7 +181,10 @@ def load_direction(path: str) -> Direction:
         raise DirectionFileError(f"it is not a readable safetensors file ({type(e).__name__})") from None
     if meta.get("format") != FORMAT:
         raise DirectionFileError("it is not a Latent Directions file (no format=latent_directions in its metadata)")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DirectionFileError(f"its format_version {str(version)[:20]!r} is not a whole number")
+    if version > FORMAT_VERSION:
         raise DirectionFileError(f"it has format version {meta.get('format_version')}, newer than this pack reads "
                                  f"({FORMAT_VERSION})")
     missing = [k for k in ("vectors", "timesteps", "scales") if k not in tensors]
@@ -184,10 +193,12 @@ def load_direction(path: str) -> Direction:
     for k, v in tensors.items():
         if not v.is_floating_point() or not torch.isfinite(v).all():
             raise DirectionFileError(f"its tensor '{k}' holds NaN, Inf or non-float values")
+    if not isinstance(meta.get("labels", []), list) or not isinstance(meta.get("model", {}), dict):
+        raise DirectionFileError("its labels or model metadata are malformed")
     extra = {k: v for k, v in tensors.items() if k in OPTIONAL}
     try:
         return Direction(tensors["vectors"], tensors["timesteps"], tensors["scales"], meta, extra)
-    except (DirectionFileError, RuntimeError, IndexError) as e:
+    except (DirectionFileError, RuntimeError, IndexError, ValueError, TypeError) as e:
         raise DirectionFileError(str(e)) from None
 
 

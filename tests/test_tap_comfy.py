@@ -137,3 +137,11 @@ def test_continuous_t_matches_comfy_timestep(tiny_sd15):
         assert abs(T.continuous_t(ms.log_sigmas, sigma) - float(ms.timestep(torch.tensor(sigma)))) < 1e-4
     mid = float((ms.log_sigmas[100] + ms.log_sigmas[101]).div(2).exp())
     assert abs(T.continuous_t(ms.log_sigmas, mid) - 100.5) < 1e-4
+
+
+def test_uncond_branch_with_cfg_1_is_refused(comfy, tiny_sd15):
+    pos, neg = sd15_conds()
+    m = CU.with_tap(tiny_sd15, T.adder(lambda info, h: torch.ones_like(h), branch="uncond"), "Apply test")
+    with pytest.raises(LatentDirectionsError, match=r"^Apply test: branch is uncond but CFG is 1"):
+        sample(comfy, m, pos, neg, steps=2, cfg=1.0)
+    assert sample(comfy, m, pos, neg, steps=2, cfg=2.0).shape == (1, 4, 16, 16)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+import comfy.patcher_extension
 from comfy.ldm.modules.diffusionmodules.openaimodel import UNetModel
 
 from ..errors import LatentDirectionsError
@@ -70,13 +71,32 @@ def make_patch(tap: Tap, log_sigmas: torch.Tensor | None):
 
 
 def with_tap(model, tap: Tap, node: str):
-    """A clone of model with tap attached at h. The input model is unchanged."""
+    """A clone of model with tap attached at h. The input model is unchanged.
+
+    A tap limited to the uncond branch also gets an OUTER_SAMPLE wrapper that refuses CFG 1, where ComfyUI runs no
+    uncond pass and the edit would silently do nothing."""
     require_unet(model, node)
     ms = model_sampling(model)
     log_sigmas = getattr(ms, "log_sigmas", None)
     m = model.clone()
     m.set_model_output_block_patch(make_patch(tap, log_sigmas.detach().cpu() if log_sigmas is not None else None))
+    if tap.branch == "uncond":
+        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.OUTER_SAMPLE, f"latent_directions_{id(tap)}",
+                               _require_uncond_pass(node))
     return m
+
+
+def _require_uncond_pass(node: str):
+    def wrapper(executor, *args, **kwargs):
+        guider = executor.class_obj
+        cfg = getattr(guider, "cfg", None)
+        opts = getattr(guider, "model_options", {}) or {}
+        if cfg is not None and float(cfg) == 1.0 and not opts.get("disable_cfg1_optimization", False):
+            raise LatentDirectionsError(node, "branch is uncond but CFG is 1, where ComfyUI runs no uncond (negative) "
+                                              "pass, so the edit would do nothing", "Set CFG above 1 or branch to both")
+        return executor(*args, **kwargs)
+
+    return wrapper
 
 
 def h_shape(model, latent_hw: tuple[int, int]) -> tuple[int, int, int]:
