@@ -1,0 +1,136 @@
+"""Top-k singular triplets of a Jacobian from batched JVPs and VJPs (block subspace iteration).
+
+Used for the denoiser Jacobian J = d eps / d h (Haas et al. 2023, §IV-B, Alg. 1: subspace iteration in h) and the
+pullback J = d h / d x_t (Park et al. 2023, §3: power method on J^T J). Both reference codes iterate one vector at
+a time (SPEC.md §2.4, §4.3); here all k vectors move together:
+
+    V <- orth(J^T J V)   (k JVPs and k VJPs per iteration, in batches of `chunk`)
+
+and convergence is judged on the subspace: the largest principal angle between successive spans (not raw entries,
+which flip sign and rotate inside a cluster of equal singular values). A Rayleigh-Ritz step at the end returns
+right singular vectors v_i (input space), left singular vectors u_i (output space) and sigma_i, descending.
+`power_sequential` is the reference style (one vector at a time with deflation), kept for benchmarks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+Batched = Callable[[torch.Tensor], torch.Tensor]  # [b, *in] -> [b, *out] (jvp) or [b, *out] -> [b, *in] (vjp)
+
+
+@dataclass
+class SVDResult:
+    v: torch.Tensor  # [k, *in_shape], orthonormal rows
+    u: torch.Tensor  # [k, *out_shape], orthonormal rows
+    s: torch.Tensor  # [k], descending
+    iterations: int
+    max_angle: float  # largest principal angle (radians) at the last iteration
+    jvps: int
+    vjps: int
+
+
+def _chunked(fn: Batched, x: torch.Tensor, chunk: int) -> torch.Tensor:
+    return torch.cat([fn(x[i:i + chunk]).detach() for i in range(0, x.shape[0], chunk)])
+
+
+def _orth_rows(w: torch.Tensor) -> torch.Tensor:
+    q, _ = torch.linalg.qr(w.reshape(w.shape[0], -1).T.double())
+    return q.T.to(w.dtype)
+
+
+def max_principal_angle(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Largest principal angle between the row spans of a and b (both with orthonormal rows)."""
+    c = torch.linalg.svdvals(a.reshape(a.shape[0], -1).double() @ b.reshape(b.shape[0], -1).double().T)
+    return float(torch.arccos(c.min().clamp(-1.0, 1.0)))
+
+
+def top_singular(jvp: Batched, vjp: Batched, in_shape: tuple[int, ...], k: int, iters: int = 50,
+                 tol: float = 1e-3, chunk: int | None = None, generator: torch.Generator | None = None,
+                 v0: torch.Tensor | None = None, check: Callable[[], None] | None = None,
+                 dtype=torch.float32, device=None) -> SVDResult:
+    """Block subspace iteration for the top-k singular triplets of J (given as batched jvp / vjp callables).
+
+    tol: stop when the largest principal angle between successive subspaces is below tol (radians).
+    check: called every iteration (e.g. to honour an interrupt)."""
+    n = math.prod(in_shape)
+    k = min(int(k), n)
+    chunk = chunk or k
+    g = generator or torch.Generator().manual_seed(0)
+    v = v0.reshape(k, n).to(dtype) if v0 is not None else torch.randn(k, n, generator=g, dtype=torch.float64).to(dtype)
+    v = _orth_rows(v).to(device) if device is not None else _orth_rows(v)
+    jv = vj = it = 0
+    angle = math.pi / 2
+    for it in range(1, iters + 1):
+        if check:
+            check()
+        u = _chunked(jvp, v.reshape(k, *in_shape), chunk)
+        w = _chunked(vjp, u, chunk)
+        jv, vj = jv + k, vj + k
+        v_new = _orth_rows(w.reshape(k, n))
+        angle = max_principal_angle(v, v_new)
+        v = v_new
+        if angle < tol:
+            break
+    u = _chunked(jvp, v.reshape(k, *in_shape), chunk)
+    jv += k
+    # Rayleigh-Ritz on span(v): J V^T = U^T = P S Q^T  ->  right vectors Q^T V, left P^T
+    p, s, qt = torch.linalg.svd(u.reshape(k, -1).double().T, full_matrices=False)
+    v_out = (qt @ v.double()).to(dtype)
+    return SVDResult(v=v_out.reshape(k, *in_shape), u=p.T.to(dtype).reshape(k, *u.shape[1:]), s=s.to(dtype),
+                     iterations=it, max_angle=angle, jvps=jv, vjps=vj)
+
+
+def power_sequential(jvp: Batched, vjp: Batched, in_shape: tuple[int, ...], k: int, iters: int = 50,
+                     tol: float = 1e-3, generator: torch.Generator | None = None, dtype=torch.float32) -> SVDResult:
+    """Reference style: power iteration on J^T J one vector at a time, deflating found vectors (no batching)."""
+    n = math.prod(in_shape)
+    g = generator or torch.Generator().manual_seed(0)
+    found: list[torch.Tensor] = []
+    jv = vj = total_it = 0
+    angle = 0.0
+    for _ in range(min(k, n)):
+        x = torch.randn(n, generator=g, dtype=torch.float64).to(dtype)
+        for it in range(1, iters + 1):
+            for f in found:
+                x = x - (x @ f) * f
+            x = x / x.norm()
+            y = vjp(jvp(x.reshape(1, *in_shape)).detach()).detach().reshape(-1).to(dtype)
+            jv, vj = jv + 1, vj + 1
+            for f in found:
+                y = y - (y @ f) * f
+            y = y / y.norm()
+            angle = float(torch.arccos((x @ y).abs().clamp(max=1.0)))
+            x = y
+            total_it += 1
+            if angle < tol:
+                break
+        found.append(x)
+    v = torch.stack(found)
+    u = jvp(v.reshape(len(found), *in_shape)).detach().to(dtype)
+    jv += len(found)
+    s = u.reshape(len(found), -1).norm(dim=1)
+    order = torch.argsort(s, descending=True)
+    return SVDResult(v=v[order].reshape(len(found), *in_shape), u=(u.reshape(len(found), -1) / s[:, None])[order].reshape(u.shape),
+                     s=s[order], iterations=total_it, max_angle=angle, jvps=jv, vjps=vj)
+
+
+def func_jvp_vjp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> tuple[Batched, Batched]:
+    """Batched JVP / VJP callables of a per-sample function f ([B, *in] -> [B, *out]) at the point x [*in], using
+    torch.func: tangents are stacked along the batch, so f runs once per chunk on x repeated."""
+    from torch.func import jvp as fjvp
+    from torch.func import vjp as fvjp
+
+    def jvp(v):
+        xs = x.unsqueeze(0).expand(v.shape[0], *x.shape).contiguous()
+        return fjvp(f, (xs,), (v.to(x.dtype),))[1]
+
+    def vjp(u):
+        xs = x.unsqueeze(0).expand(u.shape[0], *x.shape).contiguous()
+        _, pull = fvjp(f, xs)
+        return pull(u.to(x.dtype))[0]
+
+    return jvp, vjp
