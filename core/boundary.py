@@ -1,0 +1,61 @@
+"""Linear SVM boundaries in h (or x_t) and the one-step move across them (BoundaryDiffusion, Zhu et al. 2023).
+
+The reference code fits sklearn's SVC(kernel="linear", C=1) on flattened features and uses the unit normal
+n = w / |w|; its "distance" is the projection <h, n> through the origin (intercept unused), and the edit moves h to
+a target d: h' = h + (d - <h, n>) n (SPEC.md §3.3-3.4). With N << D the same libsvm problem is solved on the N x N
+Gram matrix (kernel="precomputed"), and w = sum_i alpha_i y_i x_i is assembled from the support vectors: memory
+O(N^2 + N D) instead of libsvm copying N x D features, and the same normal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Boundary:
+    normal: torch.Tensor  # unit, [*shape]
+    intercept: float  # b / |w|: signed SVM distance = <x, n> + intercept
+    train_accuracy: float
+    test_accuracy: float | None
+    n_support: int
+
+
+def fit_linear_svm(x: torch.Tensor, y, x_test: torch.Tensor | None = None, y_test=None, c: float = 1.0,
+                   via: str = "gram") -> Boundary:
+    """x [N, *shape], labels y in {0, 1} or {-1, +1}. via: "gram" (N x N kernel) or "direct" (features)."""
+    from sklearn.svm import SVC
+    y = np.where(np.asarray(y) > 0, 1, -1)
+    if len(np.unique(y)) < 2:
+        raise ValueError("the labels hold only one class")
+    shape = x.shape[1:]
+    xf = x.reshape(x.shape[0], -1).double()
+    if via == "gram":
+        svc = SVC(kernel="precomputed", C=c).fit((xf @ xf.T).numpy(), y)
+        w = torch.from_numpy(svc.dual_coef_[0]) @ xf[svc.support_]
+        predict = lambda z: np.sign((z.reshape(z.shape[0], -1).double() @ w).numpy() + svc.intercept_[0])
+    elif via == "direct":
+        svc = SVC(kernel="linear", C=c).fit(xf.numpy(), y)
+        w = torch.from_numpy(svc.coef_[0]).double()
+        predict = lambda z: svc.predict(z.reshape(z.shape[0], -1).double().numpy())
+    else:
+        raise ValueError(f"via must be gram or direct, got {via!r}")
+    norm = float(w.norm())
+    acc = lambda z, t: float((predict(z) == np.where(np.asarray(t) > 0, 1, -1)).mean())
+    return Boundary(normal=(w / norm).float().reshape(shape), intercept=float(svc.intercept_[0]) / norm,
+                    train_accuracy=acc(x, y), test_accuracy=acc(x_test, y_test) if x_test is not None else None,
+                    n_support=int(len(svc.support_)))
+
+
+def projection(h: torch.Tensor, normal: torch.Tensor) -> torch.Tensor:
+    """<h, n> per row of h [B, *shape] (the reference code's signed distance)."""
+    return h.reshape(h.shape[0], -1).float() @ normal.reshape(-1).float()
+
+
+def move_to_distance(h: torch.Tensor, normal: torch.Tensor, d) -> torch.Tensor:
+    """h' = h + (d - <h, n>) n, per row; d a number or [B]."""
+    d = torch.as_tensor(d, dtype=torch.float32, device=h.device)
+    step = (d - projection(h, normal)).view(-1, *[1] * (h.dim() - 1))
+    return (h.float() + step * normal.to(h.device).float()).to(h.dtype)
