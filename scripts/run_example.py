@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from scripts.comfy_server import PACK_DIR, ComfyServer, execution_error  # noqa: E402
 from scripts.workflows import load, ui_to_api  # noqa: E402
 
-DEFAULT = os.path.join(PACK_DIR, "example_workflows", "demo_generate_grid.json")
+DEFAULT = os.path.join(PACK_DIR, "example_workflows", "demo_pca_discover.json")
 
 
 def main() -> int:
