@@ -46,7 +46,8 @@ class ExtractHSpacePCA(io.ComfyNode):
         d, plot = pca_directions(model, positive, negative, latent_image["samples"], seed, n_samples, batch_size,
                                  steps, cfg, sampler_name, scheduler, components, mode, record_branch, NODE)
         img = torch.from_numpy(plot).unsqueeze(0)
-        return io.NodeOutput(d, img, ui=ui.PreviewText(summary(d)))
+        preview = ui.PreviewImage(img, cls=cls).as_dict()
+        return io.NodeOutput(d, img, ui={"text": (summary(d),), "images": preview["images"]})
 
 
 NODES = [ExtractHSpacePCA]

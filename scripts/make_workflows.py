@@ -25,20 +25,20 @@ def demo_generate_grid(info: dict) -> dict:
     latent = g.add("LD_EmptyDemoLatent", pos=[0, 340], batch_size=8)
     images = []
     for i, shape in enumerate(SHAPES):
-        pos = g.add("LD_DemoPrompt", pos=[380, 260 * i], shape=shape, title=f"Prompt: {shape}")
-        ks = g.add("KSampler", pos=[740, 260 * i], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
+        pos = g.add("LD_DemoPrompt", pos=[380, 420 * i], shape=shape, title=f"Prompt: {shape}")
+        ks = g.add("KSampler", pos=[740, 420 * i], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
                    latent_image=(latent, 0), seed=100 + i, steps=50, cfg=2.5, sampler_name="euler",
                    scheduler="normal", denoise=1.0)
-        images.append(g.add("VAEDecode", pos=[1100, 260 * i], samples=(ks, 0), vae=(load, 1)))
+        images.append(g.add("VAEDecode", pos=[1100, 420 * i], samples=(ks, 0), vae=(load, 1)))
     batch = g.add("ImageBatch", pos=[1400, 0], image1=(images[0], 0), image2=(images[1], 0))
     batch = g.add("ImageBatch", pos=[1400, 160], image1=(batch, 0), image2=(images[2], 0))
     grid = g.add("LD_LabelledGrid", pos=[1700, 0], images=(batch, 0), columns=8, row_labels=", ".join(SHAPES),
                  column_labels="", scale=4, title="Demo model: 8 samples per shape prompt (50 steps, CFG 2.5)")
     g.add("SaveImage", pos=[2080, 0], images=(grid, 0), filename_prefix="latent_directions/demo_grid")
-    g.add("SaveImage", pos=[2080, 420], images=(batch, 0), filename_prefix="latent_directions/demo_samples")
-    g.add("LD_MeasureDemoFactors", pos=[1700, 420], images=(batch, 0))
+    g.add("SaveImage", pos=[2080, 560], images=(batch, 0), filename_prefix="latent_directions/demo_samples")
+    g.add("LD_MeasureDemoFactors", pos=[1700, 560], images=(batch, 0))
     g.note("**Latent Directions demo model**: a 32x32 pixel-space U-Net trained on rendered shapes with known "
-           "factors. Each row is one shape prompt; the measurer reads the factors back.", pos=[0, 520])
+           "factors. Each row is one shape prompt; the measurer reads the factors back.", pos=[0, 620])
     return g.to_json()
 
 
@@ -52,16 +52,16 @@ def demo_pca_discover(info: dict) -> dict:
     pca = g.add("LD_ExtractHSpacePCA", pos=[380, 0], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
                 latent_image=(latent, 0), seed=1000, n_samples=64, batch_size=16, steps=20, cfg=2.5,
                 sampler_name="euler", scheduler="normal", components=8, mode="per_timestep", record_branch="cond")
-    g.add("LD_SaveDirection", pos=[780, 0], direction=(pca, 0), filename_prefix="demo_pca")
-    g.add("SaveImage", pos=[780, 200], images=(pca, 1), filename_prefix="latent_directions/demo_pca_variance")
-    grid = g.add("LD_DirectionStrengthGrid", pos=[780, 520], model=(load, 0), vae=(load, 1), positive=(pos, 0),
+    g.add("LD_SaveDirection", pos=[800, 0], direction=(pca, 0), filename_prefix="demo_pca")
+    g.add("SaveImage", pos=[800, 220], images=(pca, 1), filename_prefix="latent_directions/demo_pca_variance")
+    grid = g.add("LD_DirectionStrengthGrid", pos=[800, 640], model=(load, 0), vae=(load, 1), positive=(pos, 0),
                  negative=(neg, 0), latent_image=(latent, 0), direction=(pca, 0), seed=7, steps=20, cfg=2.5,
                  sampler_name="euler", scheduler="normal", max_directions=4, strengths="-4, -2, 0, 2, 4",
                  start_percent=0.0, end_percent=1.0, branch="both", scale=4)
-    g.add("SaveImage", pos=[1180, 520], images=(grid, 0), filename_prefix="latent_directions/demo_pca_grid")
+    g.add("SaveImage", pos=[1220, 640], images=(grid, 0), filename_prefix="latent_directions/demo_pca_grid")
     g.note("**h-space PCA** (Haas et al.): 64 samples, 20 steps, 8 components per timestep, saved to "
            "models/latent_directions/. The grid shows PC0..PC3 at -4..+4 standard deviations over the whole "
-           "trajectory, same seed in every cell.", pos=[0, 600])
+           "trajectory, same seed in every cell.", pos=[0, 640])
     return g.to_json()
 
 

@@ -64,6 +64,17 @@ if ! stamp reqs "$REQSUM"; then
   mark reqs "$REQSUM"
 fi
 
+# The browser tests drive Debian's chromium with Playwright (never a browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium for the browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "chromium is missing (apt-get install chromium as root): the browser tests will fail"
+  fi
+fi
+
 mkdir -p "$COMFY/custom_nodes"
 LINK="$COMFY/custom_nodes/latent_directions"
 if [ "$(readlink "$LINK" 2>/dev/null)" != "$PACK" ]; then
