@@ -1,0 +1,102 @@
+"""SVM Boundary and Boundary Edit (BoundaryDiffusion, Zhu et al. 2023)."""
+from __future__ import annotations
+
+import comfy.samplers
+from comfy_api.latest import io, ui
+
+from ..core.backends import comfy_unet
+from ..core.backends.comfy_boundary import boundary_direction, boundary_tap
+from ..core.errors import LatentDirectionsError
+from ..core.tap import BRANCHES
+from .direction_nodes import parse_numbers
+from .edit import check_direction_fits
+from .types import Direction as DirectionType
+
+SVM = "SVM Boundary"
+EDIT = "Boundary Edit"
+
+
+class SVMBoundary(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_SVMBoundary", display_name=SVM, category="latent_directions/discover",
+            description="Fits a linear SVM (libsvm, through the N x N Gram matrix) separating h at the mixing step of "
+                        "class A samples from class B samples, and returns its unit normal. Classes come from two "
+                        "conditionings, or one conditioning and two seed lists you picked.",
+            inputs=[io.Model.Input("model"), io.Conditioning.Input("class_a"), io.Conditioning.Input("class_b"),
+                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
+                    io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
+                    io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B."),
+                    io.Float.Input("mixing_percent", default=0.5, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Where in the run the boundary lives (the paper's t = 500 of 1000 is 0.5)."),
+                    io.Int.Input("steps", default=20, min=1, max=1000),
+                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
+                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
+                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
+                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1, tooltip="SVM regularisation."),
+                    io.Int.Input("holdout_every", default=5, min=0, max=100,
+                                 tooltip="Every n-th example is held out to report accuracy (0: none).")],
+            outputs=[DirectionType.Output(display_name="boundary"), io.String.Output(display_name="report")])
+
+    @classmethod
+    def execute(cls, model, class_a, class_b, negative, latent_image, seeds_a, seeds_b, mixing_percent, steps, cfg,
+                sampler_name, scheduler, record_branch, C, holdout_every) -> io.NodeOutput:
+        a, b = parse_seeds(SVM, "seeds_a", seeds_a), parse_seeds(SVM, "seeds_b", seeds_b)
+        d, text = boundary_direction(model, class_a, class_b, negative, latent_image["samples"], a, b,
+                                     mixing_percent, steps, cfg, sampler_name, scheduler, record_branch, C, "gram",
+                                     holdout_every, SVM)
+        return io.NodeOutput(d, text, ui=ui.PreviewText(text))
+
+
+def parse_seeds(node: str, field: str, text: str) -> list[int]:
+    """'0-19' or '1, 5, 9' (or a mix)."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if "-" in part[1:]:
+            lo, hi = part.split("-", 1) if not part.startswith("-") else (part, part)
+            try:
+                lo, hi = int(lo), int(hi)
+            except ValueError:
+                raise LatentDirectionsError(node, f"'{part}' in {field} is not a seed range",
+                                            "Write ranges like 0-19 or lists like 1, 5, 9") from None
+            if hi < lo or hi - lo > 100000:
+                raise LatentDirectionsError(node, f"the range '{part}' in {field} is empty or too long",
+                                            "Write lo-hi with lo <= hi")
+            out.extend(range(lo, hi + 1))
+        elif part:
+            out.extend(parse_numbers(node, field, part, int))
+    if not out:
+        raise LatentDirectionsError(node, f"{field} is empty", "Give seeds like 0-19")
+    return out
+
+
+class BoundaryEdit(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_BoundaryEdit", display_name=EDIT, category="latent_directions/edit",
+            description="MODEL -> MODEL: at the boundary's mixing step, moves h to signed distance d along the SVM "
+                        "normal, h + (d - <h, n>) n, in one step (BoundaryDiffusion). The class A side is where "
+                        "the report's class A distance lies.",
+            inputs=[io.Model.Input("model"), DirectionType.Input("boundary"),
+                    io.Float.Input("distance", default=0.0, min=-10000.0, max=10000.0, step=0.5,
+                                   tooltip="Target signed distance <h, n> (see the SVM report for each class's mean)."),
+                    io.Combo.Input("branch", options=list(BRANCHES), default="both")],
+            outputs=[io.Model.Output()])
+
+    @classmethod
+    def execute(cls, model, boundary, distance, branch) -> io.NodeOutput:
+        comfy_unet.require_unet(model, EDIT)
+        if boundary.meta.get("method") != "svm_boundary" or boundary.k != 1:
+            raise LatentDirectionsError(EDIT, f"this is a {boundary.meta.get('method')} direction, not an SVM boundary",
+                                        "Connect the output of SVM Boundary")
+        check_direction_fits(model, boundary, EDIT)
+        tap = boundary_tap(boundary, distance, comfy_unet.model_sampling(model).log_sigmas.detach().cpu(), branch)
+        return io.NodeOutput(comfy_unet.with_tap(model, tap, EDIT))
+
+
+NODES = [SVMBoundary, BoundaryEdit]
