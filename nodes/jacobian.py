@@ -1,0 +1,90 @@
+"""Jacobian Directions (Haas et al. 2023 §IV-B): image-specific h directions from the SVD of d eps / d h."""
+from __future__ import annotations
+
+import torch
+
+import comfy.model_management
+import comfy.samplers
+from comfy_api.latest import io, ui
+
+from ..core.backends import comfy_jacobian as CJ
+from ..core.backends import comfy_unet
+from ..core.direction import Direction
+from ..core.errors import LatentDirectionsError
+from .direction_nodes import summary
+from .types import Direction as DirectionType
+
+NODE = "Jacobian Directions"
+
+
+class JacobianDirections(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_JacobianDirections", display_name=NODE, category="latent_directions/discover",
+            description="Samples one image, takes the denoiser Jacobian J = d eps / d h at the chosen step (x_t and "
+                        "skips fixed) and returns its top-k right singular vectors: the h directions that change this "
+                        "image's noise prediction most (Haas et al.). Each is applied at every step, scaled per step "
+                        "(strength 1 = one singular value).",
+            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
+                    io.Latent.Input("latent_image", tooltip="Only its size is used."),
+                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
+                    io.Int.Input("steps", default=20, min=1, max=1000),
+                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
+                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
+                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    io.Float.Input("at_percent", default=0.4, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="The step whose Jacobian is decomposed (0 = first, noisiest)."),
+                    io.Int.Input("k", default=4, min=1, max=64, tooltip="Number of singular directions."),
+                    io.Int.Input("iterations", default=50, min=1, max=1000),
+                    io.Float.Input("tolerance", default=1e-3, min=1e-8, max=1.0, step=1e-4,
+                                   tooltip="Stop when the subspace moves less than this angle (radians)."),
+                    io.Combo.Input("step_scale", options=["gain", "singular_value"], default="gain",
+                                   tooltip="Scale at each step: gain = |J_t v| of the found vector (one JVP per step); "
+                                           "singular_value = the k-th singular value of each step's own Jacobian "
+                                           "(reference code; k SVDs more).")],
+            outputs=[DirectionType.Output(display_name="direction")])
+
+    @classmethod
+    def execute(cls, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler, at_percent,
+                k, iterations, tolerance, step_scale) -> io.NodeOutput:
+        comfy_unet.require_unet(model, NODE)
+        check = comfy.model_management.throw_exception_if_processing_interrupted
+        calls = CJ.capture_calls(model, positive, negative, latent_image["samples"], seed, steps, cfg, sampler_name,
+                                 scheduler, NODE)
+        if not calls:
+            raise LatentDirectionsError(NODE, "the sampler made no model call with the positive branch",
+                                        "Use steps >= 1 and a non-empty positive conditioning")
+        j = min(int(round(at_percent * (len(calls) - 1))), len(calls) - 1)
+        res, nbytes = CJ.denoiser_svd(model, calls[j], k, iterations, tolerance, chunk=k, check=check)
+        v = res.v.float()
+        if step_scale == "gain":
+            scales = CJ.gains(model, calls, v, check=check)
+        else:
+            per = []
+            prev = None
+            for call in calls:
+                r, _ = CJ.denoiser_svd(model, call, v.shape[0], iterations, tolerance, chunk=k, check=check, v0=prev)
+                prev = r.v
+                per.append(r.s.float())
+            scales = torch.stack(per, dim=1)
+        T = len(calls)
+        sig = comfy_unet.signature(model)
+        sig["h_shape"] = list(v.shape[1:])
+        meta = {"method": "jacobian_denoiser", "space": "h", "tap": "unet_mid_out",
+                "params": {"k": v.shape[0], "at_t": calls[j].t, "iterations": res.iterations,
+                           "max_angle": res.max_angle, "tolerance": tolerance, "step_scale": step_scale,
+                           "singular_values_at_t": res.s.tolist(), "weight_copy_bytes": nbytes,
+                           "scale": "strength 1 = one singular value (or gain) of each step"},
+                "model": sig, "sampling": {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler},
+                "labels": [f"J{i} @t{calls[j].t:.0f}" for i in range(v.shape[0])], "provenance": {"seed": seed}}
+        d = Direction(v.unsqueeze(1).expand(-1, T, *v.shape[1:]).clone(), torch.tensor([c.t for c in calls]), scales,
+                      meta, {"singular_values": scales.clone()})
+        text = (f"{summary(d)}\nsingular values at t={calls[j].t:.0f}: "
+                f"{', '.join(f'{x:.3g}' for x in res.s.tolist())}; {res.iterations} iterations, subspace angle "
+                f"{res.max_angle:.2e}; temporary weight copy {nbytes / 2**20:.1f} MiB")
+        return io.NodeOutput(d, ui=ui.PreviewText(text))
+
+
+NODES = [JacobianDirections]

@@ -1,0 +1,68 @@
+"""The denoiser Jacobian on ComfyUI's real UNetModel built under inference mode, against the dense Jacobian."""
+import pytest
+import torch
+from torch.func import jacrev
+
+from conftest import sd15_conds
+from latent_directions.core.backends import comfy_jacobian as CJ
+from latent_directions.core.backends import comfy_tiny
+
+
+@pytest.fixture(scope="module")
+def inference_model(comfy):
+    with torch.inference_mode():
+        m = comfy_tiny.tiny_sd15(seed=3)
+    assert next(m.model.diffusion_model.parameters()).is_inference()
+    return m
+
+
+def test_capture_and_svd_match_dense_jacobian(inference_model):
+    pos, neg = sd15_conds()
+    with torch.inference_mode():  # as inside a ComfyUI node
+        calls = CJ.capture_calls(inference_model, pos, neg, torch.zeros(1, 4, 8, 8), 7, 4, 2.0, "euler", "normal",
+                                 "test")
+        assert len(calls) == 4 and calls[0].t > calls[-1].t
+        res, nbytes = CJ.denoiser_svd(inference_model, calls[1], k=3, iters=200, tol=1e-5, chunk=3)
+    assert nbytes == sum(p.numel() * 4 for p in inference_model.model.diffusion_model.parameters()) + \
+        sum(b.numel() * b.element_size() for b in inference_model.model.diffusion_model.buffers())
+    dm = inference_model.model.diffusion_model
+    with CJ.WeightCopy(dm) as state, torch.inference_mode(False):
+        f = CJ.decoder_fn(dm, state, calls[1])
+        jac = jacrev(lambda d: f(d.unsqueeze(0))[0])(torch.zeros(64, 4, 4))
+    u, s, vt = torch.linalg.svd(jac.reshape(4 * 8 * 8, 64 * 4 * 4).double())
+    assert torch.allclose(res.s.double(), s[:3], rtol=1e-3)
+    cos = (res.v.reshape(3, -1).double() * vt[:3]).sum(1).abs()
+    assert (cos > 0.99).all(), cos
+    assert res.iterations < 200
+
+
+def test_gains_are_jvp_norms(inference_model):
+    pos, neg = sd15_conds()
+    with torch.inference_mode():
+        calls = CJ.capture_calls(inference_model, pos, neg, torch.zeros(1, 4, 8, 8), 1, 3, 2.0, "euler", "normal",
+                                 "test")
+        v = torch.randn(2, 64, 4, 4)
+        g = CJ.gains(inference_model, calls, v)
+    assert g.shape == (2, 3) and (g > 0).all()
+
+
+def test_node_returns_a_direction_that_applies(comfy, inference_model):
+    from conftest import sample
+    from latent_directions.nodes import edit as E
+    from latent_directions.nodes import jacobian as JN
+    pos, neg = sd15_conds()
+    latent = {"samples": torch.zeros(1, 4, 8, 8)}
+    with torch.inference_mode():
+        out = JN.JacobianDirections.execute(inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
+                                            100, 1e-4, "gain")
+        d = out.args[0]
+        assert d.k == 2 and d.vectors.shape == (2, 4, 64, 4, 4) and (d.scales > 0).all()
+        assert torch.equal(d.vectors[:, 0], d.vectors[:, -1])  # one vector repeated at every step
+        d2 = JN.JacobianDirections.execute(inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
+                                           60, 1e-3, "singular_value").args[0]
+        j = int(torch.argmin((d2.timesteps - d2.meta["params"]["at_t"]).abs()))
+        assert torch.allclose(d2.scales[:, j], torch.tensor(d2.meta["params"]["singular_values_at_t"]), rtol=2e-2)
+        m = E.ApplyLatentEdit.execute(inference_model, d, 3.0, 0.0, 1.0, "both").args[0]
+        plain = sample(comfy, inference_model, pos, neg, size=8, steps=4)
+        edited = sample(comfy, m, pos, neg, size=8, steps=4)
+    assert not torch.equal(plain, edited)
