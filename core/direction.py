@@ -17,7 +17,7 @@ import torch
 
 FORMAT = "latent_directions"
 FORMAT_VERSION = 1
-OPTIONAL = ("mean", "explained_variance", "singular_values", "x_vectors", "intercept")
+OPTIONAL = ("mean", "explained_variance", "singular_values", "x_vectors", "h_vectors", "intercept")
 MAX_HEADER_BYTES = 1 << 20
 META_KEYS = ("format", "format_version", "space", "tap", "method", "params", "model", "sampling", "labels",
              "provenance", "created", "pack_version")

@@ -26,7 +26,10 @@ class JacobianDirections(io.ComfyNode):
                         "skips fixed) and returns its top-k right singular vectors: the h directions that change this "
                         "image's noise prediction most (Haas et al.). Each is applied at every step, scaled per step "
                         "(strength 1 = one singular value).",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
+            inputs=[io.Combo.Input("mode", options=["denoiser", "pullback"], default="denoiser",
+                                   tooltip="denoiser: d eps / d h, directions in h (Haas). pullback: d h / d x_t, "
+                                           "directions in x_t at that step (Park), returned as an x-space DIRECTION."),
+                    io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
                     io.Latent.Input("latent_image", tooltip="Only its size is used."),
                     io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
                     io.Int.Input("steps", default=20, min=1, max=1000),
@@ -47,8 +50,8 @@ class JacobianDirections(io.ComfyNode):
             outputs=[DirectionType.Output(display_name="direction")])
 
     @classmethod
-    def execute(cls, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler, at_percent,
-                k, iterations, tolerance, step_scale) -> io.NodeOutput:
+    def execute(cls, mode, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler,
+                at_percent, k, iterations, tolerance, step_scale) -> io.NodeOutput:
         comfy_unet.require_unet(model, NODE)
         check = comfy.model_management.throw_exception_if_processing_interrupted
         calls = CJ.capture_calls(model, positive, negative, latent_image["samples"], seed, steps, cfg, sampler_name,
@@ -57,6 +60,9 @@ class JacobianDirections(io.ComfyNode):
             raise LatentDirectionsError(NODE, "the sampler made no model call with the positive branch",
                                         "Use steps >= 1 and a non-empty positive conditioning")
         j = min(int(round(at_percent * (len(calls) - 1))), len(calls) - 1)
+        if mode == "pullback":
+            return pullback_output(model, calls[j], k, iterations, tolerance, check, seed,
+                                   {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler})
         res, nbytes = CJ.denoiser_svd(model, calls[j], k, iterations, tolerance, chunk=k, check=check)
         v = res.v.float()
         if step_scale == "gain":
@@ -85,6 +91,27 @@ class JacobianDirections(io.ComfyNode):
                 f"{', '.join(f'{x:.3g}' for x in res.s.tolist())}; {res.iterations} iterations, subspace angle "
                 f"{res.max_angle:.2e}; temporary weight copy {nbytes / 2**20:.1f} MiB")
         return io.NodeOutput(d, ui=ui.PreviewText(text))
+
+
+def pullback_output(model, call, k, iterations, tolerance, check, seed, sampling) -> io.NodeOutput:
+    """Park et al.: right singular vectors v of d h / d x_t (x_t space, unit, strength in x_t units), with the
+    matching h-space left vectors u and singular values."""
+    res, nbytes = CJ.pullback_svd(model, call, k, iterations, tolerance, chunk=k, check=check)
+    sig = comfy_unet.signature(model)
+    sig["x_shape"] = list(res.v.shape[1:])
+    kk = res.v.shape[0]
+    meta = {"method": "jacobian_pullback", "space": "x", "tap": "unet_input_x_t",
+            "params": {"k": kk, "at_t": call.t, "at_sigma": call.sigma, "iterations": res.iterations,
+                       "max_angle": res.max_angle, "tolerance": tolerance, "weight_copy_bytes": nbytes,
+                       "scale": "strength 1 = a unit step along v in x_t (DDPM scale)"},
+            "model": sig, "sampling": sampling, "labels": [f"v{i} @t{call.t:.0f}" for i in range(kk)],
+            "provenance": {"seed": seed}}
+    d = Direction(res.v.float().unsqueeze(1), torch.tensor([call.t]), torch.ones(kk, 1), meta,
+                  {"singular_values": res.s.float().unsqueeze(1), "h_vectors": res.u.float()})
+    text = (f"{summary(d)}\nsingular values of dh/dx_t at t={call.t:.0f}: "
+            f"{', '.join(f'{x:.3g}' for x in res.s.tolist())}; {res.iterations} iterations; temporary weight copy "
+            f"{nbytes / 2**20:.1f} MiB")
+    return io.NodeOutput(d, ui=ui.PreviewText(text))
 
 
 NODES = [JacobianDirections]

@@ -53,12 +53,12 @@ def test_node_returns_a_direction_that_applies(comfy, inference_model):
     pos, neg = sd15_conds()
     latent = {"samples": torch.zeros(1, 4, 8, 8)}
     with torch.inference_mode():
-        out = JN.JacobianDirections.execute(inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
+        out = JN.JacobianDirections.execute("denoiser", inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
                                             100, 1e-4, "gain")
         d = out.args[0]
         assert d.k == 2 and d.vectors.shape == (2, 4, 64, 4, 4) and (d.scales > 0).all()
         assert torch.equal(d.vectors[:, 0], d.vectors[:, -1])  # one vector repeated at every step
-        d2 = JN.JacobianDirections.execute(inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
+        d2 = JN.JacobianDirections.execute("denoiser", inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal", 0.5, 2,
                                            60, 1e-3, "singular_value").args[0]
         j = int(torch.argmin((d2.timesteps - d2.meta["params"]["at_t"]).abs()))
         assert torch.allclose(d2.scales[:, j], torch.tensor(d2.meta["params"]["singular_values_at_t"]), rtol=2e-2)
@@ -66,3 +66,26 @@ def test_node_returns_a_direction_that_applies(comfy, inference_model):
         plain = sample(comfy, inference_model, pos, neg, size=8, steps=4)
         edited = sample(comfy, m, pos, neg, size=8, steps=4)
     assert not torch.equal(plain, edited)
+    with torch.inference_mode():
+        px = JN.JacobianDirections.execute("pullback", inference_model, pos, neg, latent, 3, 4, 2.0, "euler", "normal",
+                                           0.5, 2, 60, 1e-3, "gain").args[0]
+    assert px.meta["space"] == "x" and px.vectors.shape == (2, 1, 4, 8, 8) and px.extra["h_vectors"].shape[0] == 2
+    from latent_directions.core.errors import LatentDirectionsError
+    with pytest.raises(LatentDirectionsError, match="this is an x-space direction"):
+        E.ApplyLatentEdit.execute(inference_model, px, 1.0, 0.0, 1.0, "both")
+
+
+def test_pullback_matches_dense_and_the_real_h(inference_model):
+    pos, neg = sd15_conds()
+    with torch.inference_mode():
+        calls = CJ.capture_calls(inference_model, pos, neg, torch.zeros(1, 4, 8, 8), 2, 3, 2.0, "euler", "normal", "t")
+        res, _ = CJ.pullback_svd(inference_model, calls[1], k=3, iters=200, tol=1e-5, chunk=3)
+    dm = inference_model.model.diffusion_model
+    with CJ.WeightCopy(dm) as state, torch.inference_mode(False):
+        f = CJ.encoder_fn(dm, state, calls[1])
+        assert torch.allclose(f(calls[1].x.float()), CJ.h_at(dm, state, calls[1]).unsqueeze(0), atol=1e-5)
+        jac = jacrev(lambda x: f(x.unsqueeze(0))[0])(calls[1].x[0].float())
+    u, s, vt = torch.linalg.svd(jac.reshape(64 * 4 * 4, 4 * 8 * 8).double())
+    assert torch.allclose(res.s.double(), s[:3], rtol=1e-3)
+    assert ((res.v.reshape(3, -1).double() * vt[:3]).sum(1).abs() > 0.99).all()
+    assert ((res.u.reshape(3, -1).double() * u[:, :3].T).sum(1).abs() > 0.99).all()

@@ -157,3 +157,63 @@ def gains(model, calls: list[ModelCall], v: torch.Tensor, check=None) -> torch.T
             jv, _ = jvp_vjp(decoder_fn(dm, state, call), tuple(v.shape[1:]))
             out.append(jv(v).flatten(1).norm(dim=1).detach())
     return torch.stack(out, dim=1)
+
+
+class _Encoder(torch.nn.Module):
+    """x_t -> h: UNetModel's input blocks and middle block only (no decoder), as in UNetModel._forward.
+    Input-block patches and ControlNet residuals are not applied on this path."""
+
+    def __init__(self, dm):
+        super().__init__()
+        self.dm = dm
+
+    def forward(self, x, timesteps, context=None, y=None, transformer_options=None):
+        from comfy.ldm.modules.diffusionmodules.openaimodel import forward_timestep_embed
+        from comfy.ldm.modules.diffusionmodules.util import timestep_embedding
+        dm, topts = self.dm, dict(transformer_options or {})
+        emb = dm.time_embed(timestep_embedding(timesteps, dm.model_channels, repeat_only=False).to(x.dtype))
+        if dm.num_classes is not None:
+            emb = emb + dm.label_emb(y)
+        h = x
+        for i, block in enumerate(dm.input_blocks):
+            topts["block"] = ("input", i)
+            h = forward_timestep_embed(block, h, emb, context, topts)
+        topts["block"] = ("middle", 0)
+        return forward_timestep_embed(dm.middle_block, h, emb, context, topts)
+
+
+def encoder_fn(dm, state: dict, call: ModelCall):
+    """f(x [B, *x]) -> h [B, *h] at the captured call's t and conditioning (float32, encoder only)."""
+    enc = _Encoder(dm)
+    enc_state = {"dm." + k: v for k, v in state.items()}
+
+    def f(x):
+        b = x.shape[0]
+        rep = lambda t: None if t is None else t.float().expand(b, *t.shape[1:])
+        topts = {"optimized_attention_override": _basic_attention, "sigmas": torch.full((b,), call.sigma),
+                 "original_shape": list(x.shape), "transformer_index": 0}
+        return functional_call(enc, enc_state, (x, call.timesteps.expand(b)),
+                               {"context": rep(call.context), "y": rep(call.y), "transformer_options": topts})
+
+    return f
+
+
+def pullback_svd(model, call: ModelCall, k: int, iters: int, tol: float, chunk: int, check=None
+                 ) -> tuple[SVDResult, int]:
+    """Top-k singular triplets of d h / d x_t (Park et al. 2023) at one captured call; x_t is the U-Net input
+    (the DDPM-scale x_t). Returns v in x_t space, u in h space."""
+    dm = model.model.diffusion_model
+    with WeightCopy(dm) as state, torch.inference_mode(False):
+        f = encoder_fn(dm, state, call)
+        x_shape = tuple(call.x.shape[1:])
+
+        def jv(v):
+            return jvp(f, (call.x.float().expand(v.shape[0], *x_shape).clone(),), (v.float(),))[1]
+
+        def vj(u):
+            _, pull = vjp(f, call.x.float().expand(u.shape[0], *x_shape).clone())
+            return pull(u.float())[0]
+
+        res = top_singular(jv, vj, x_shape, k, iters=iters, tol=tol, chunk=chunk, check=check)
+        nbytes = sum(v.numel() * v.element_size() for v in state.values())
+    return res, nbytes
