@@ -1,9 +1,10 @@
 """Apply Latent Edit at Timestep: MODEL -> MODEL with an h-space edit in a window of the sampling run."""
 from __future__ import annotations
 
-from comfy_api.latest import io
+from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_unet
+from ..core.backends.comfy_xedit import NOT_FAITHFUL, with_x_edit
 from ..core.direction import check_model
 from ..core.edit import edit_tap
 from ..core.errors import LatentDirectionsError
@@ -30,10 +31,10 @@ def check_window(start_percent: float, end_percent: float) -> None:
                                     "Set start_percent <= end_percent (0 = first step, 1 = last)")
 
 
-def check_direction_fits(model, direction, node: str = NODE) -> None:
-    if direction.meta.get("space", "h") != "h":
+def check_direction_fits(model, direction, node: str = NODE, space: str = "h") -> None:
+    if direction.meta.get("space", "h") != space:
         raise LatentDirectionsError(node, f"this is an {direction.meta.get('space')}-space direction",
-                                    "Use an h-space direction here")
+                                    f"Use an {space}-space direction here")
     why = check_model(direction, comfy_unet.signature(model))
     if why:
         raise LatentDirectionsError(node, why, "Use a direction made on this model family")
@@ -70,11 +71,26 @@ class ApplyLatentEdit(io.ComfyNode):
                 per_direction_strengths="", resample=False) -> io.NodeOutput:
         check_window(start_percent, end_percent)
         comfy_unet.require_unet(model, NODE)
-        check_direction_fits(model, direction)
         s = strengths_for(direction, strength, per_direction_strengths)
+        if direction.meta.get("space") == "x":
+            return apply_x_edit(model, direction, s)
+        check_direction_fits(model, direction)
         tap = edit_tap(direction, s, comfy_unet.window_from_percent(model, start_percent, end_percent), branch,
                        resample, NODE)
         return io.NodeOutput(comfy_unet.with_tap(model, tap, NODE))
+
+
+def apply_x_edit(model, direction, strengths) -> io.NodeOutput:
+    """x-space (pullback) directions: x_t <- x_t + strength * v at the direction's own step, by splitting the
+    sampler there (the window inputs do not apply)."""
+    check_direction_fits(model, direction, NODE, space="x")
+    sigma = float(direction.meta.get("params", {}).get("at_sigma", 0.0))
+    if sigma <= 0.0:
+        raise LatentDirectionsError(NODE, "the x-space direction does not record the sigma it was found at",
+                                    "Re-create it with Jacobian Directions (pullback)")
+    m = with_x_edit(model, direction, strengths, sigma, NODE)
+    t = float(direction.timesteps[0])
+    return io.NodeOutput(m, ui=ui.PreviewText(f"x-space edit at t={t:.0f} (sigma {sigma:.3g}); {NOT_FAITHFUL}"))
 
 
 NODES = [ApplyLatentEdit]

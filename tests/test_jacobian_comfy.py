@@ -89,3 +89,44 @@ def test_pullback_matches_dense_and_the_real_h(inference_model):
     assert torch.allclose(res.s.double(), s[:3], rtol=1e-3)
     assert ((res.v.reshape(3, -1).double() * vt[:3]).sum(1).abs() > 0.99).all()
     assert ((res.u.reshape(3, -1).double() * u[:, :3].T).sum(1).abs() > 0.99).all()
+
+
+def test_x_edit_zero_is_exact_for_euler_and_moves_x_otherwise(comfy, tiny_sd15):
+    from conftest import sample
+    from latent_directions.core.direction import Direction
+    from latent_directions.nodes import edit as E
+    from latent_directions.core.backends import comfy_unet as CU
+    pos, neg = sd15_conds()
+    ms = CU.model_sampling(tiny_sd15)
+    g = torch.Generator().manual_seed(0)
+    v = torch.randn(1, 1, 4, 8, 8, generator=g)
+    sig = CU.signature(tiny_sd15)
+    d = Direction(v / v.norm(), torch.tensor([500.0]), torch.ones(1, 1),
+                  {"method": "jacobian_pullback", "space": "x", "model": sig,
+                   "params": {"at_sigma": float(ms.sigmas[500])}})
+    for sampler in ("euler", "ddim"):
+        plain = sample(comfy, tiny_sd15, pos, neg, size=8, steps=6, sampler=sampler)
+        zero = E.ApplyLatentEdit.execute(tiny_sd15, d, 0.0, 0.0, 1.0, "both").args[0]
+        assert torch.equal(sample(comfy, zero, pos, neg, size=8, steps=6, sampler=sampler), plain)
+    seen = []
+    m = E.ApplyLatentEdit.execute(tiny_sd15, d, 5.0, 0.0, 1.0, "both").args[0]
+    m.set_model_output_block_patch(CU.make_patch(
+        __import__("latent_directions.core.tap", fromlist=["reader"]).reader(lambda h, i, c: seen.append(i.sigma)), None))
+    out = sample(comfy, m, pos, neg, size=8, steps=6)
+    assert not torch.equal(out, plain) and len(set(seen)) == 6  # still 6 steps in all
+
+
+def test_x_edit_adds_gamma_v_to_the_unet_input_at_the_edit_step(tiny_sd15):
+    from latent_directions.core.backends import comfy_unet as CU
+    from latent_directions.core.backends.comfy_xedit import with_x_edit
+    from latent_directions.core.direction import Direction
+    pos, neg = sd15_conds()
+    ms = CU.model_sampling(tiny_sd15)
+    v = torch.randn(1, 1, 4, 8, 8, generator=torch.Generator().manual_seed(1))
+    d = Direction(v / v.norm(), torch.tensor([500.0]), torch.ones(1, 1), {"space": "x"})
+    runs = [CJ.capture_calls(with_x_edit(tiny_sd15, d, torch.tensor([g]), float(ms.sigmas[500]), "t"), pos, neg,
+                             torch.zeros(1, 4, 8, 8), 4, 6, 2.0, "euler", "normal", "t") for g in (0.0, 2.5)]
+    diffs = [(b.x - a.x) for a, b in zip(*runs)]
+    first = next(i for i, dx in enumerate(diffs) if torch.count_nonzero(dx))
+    assert torch.allclose(diffs[first], 2.5 * (v / v.norm())[0], atol=1e-4)
+    assert all(torch.count_nonzero(dx) == 0 for dx in diffs[:first])
