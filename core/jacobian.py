@@ -134,3 +134,19 @@ def func_jvp_vjp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> 
         return pull(u.to(x.dtype))[0]
 
     return jvp, vjp
+
+
+def parallel_transport(u_a: torch.Tensor, u_b: torch.Tensor, v_b: torch.Tensor) -> torch.Tensor:
+    """Park et al. (NeurIPS code `run_edit_parallel_transport`): move the h-direction u_a [*h] found on sample A into
+    sample B's basis: v = normalize(V_B U_B^T u_a), with U_B [k, *h] and V_B [k, *x] the pullback singular vectors at
+    B (same t). Returns the unit x-space direction [*x] for B."""
+    coef = u_b.reshape(u_b.shape[0], -1).double() @ u_a.reshape(-1).double()
+    v = coef @ v_b.reshape(v_b.shape[0], -1).double()
+    return (v / v.norm().clamp_min(1e-30)).to(v_b.dtype).reshape(v_b.shape[1:])
+
+
+def tangent_distance(u1: torch.Tensor, u2: torch.Tensor) -> float:
+    """Geodesic (Grassmann) distance between two tangent spaces spanned by orthonormal rows u1, u2 [k, *h]:
+    sqrt(sum_k theta_k^2), theta_k the principal angles (Park et al. v1 §4.2)."""
+    c = torch.linalg.svdvals(u1.reshape(u1.shape[0], -1).double() @ u2.reshape(u2.shape[0], -1).double().T)
+    return float(torch.arccos(c.clamp(-1.0, 1.0)).pow(2).sum().sqrt())

@@ -115,3 +115,42 @@ def pullback_output(model, call, k, iterations, tolerance, check, seed, sampling
 
 
 NODES = [JacobianDirections]
+
+
+def _pullback(node: str, d, name: str):
+    if d.meta.get("method") != "jacobian_pullback" or "h_vectors" not in d.extra:
+        raise LatentDirectionsError(node, f"'{name}' is a {d.meta.get('method')} direction, not a pullback basis",
+                                    "Connect Jacobian Directions in pullback mode")
+    return d
+
+
+class ParallelTransport(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_ParallelTransport", display_name="Parallel Transport", category="latent_directions/edit",
+            description="Moves pullback directions found on sample A to sample B (Park et al.): each A direction's h "
+                        "partner u is expressed in B's basis, v_B = normalize(V_B U_B^T u). Give B's basis from "
+                        "Jacobian Directions (pullback) on B at the same step, with k at least as large.",
+            inputs=[DirectionType.Input("directions_a"), DirectionType.Input("basis_b")],
+            outputs=[DirectionType.Output(display_name="directions_b")])
+
+    @classmethod
+    def execute(cls, directions_a, basis_b) -> io.NodeOutput:
+        from ..core.jacobian import parallel_transport, tangent_distance
+        node = "Parallel Transport"
+        a, b = _pullback(node, directions_a, "directions_a"), _pullback(node, basis_b, "basis_b")
+        if a.extra["h_vectors"].shape[1:] != b.extra["h_vectors"].shape[1:] or a.shape != b.shape:
+            raise LatentDirectionsError(node, "the two bases come from different shapes", "Use one model and resolution")
+        ub, vb = b.extra["h_vectors"], b.vectors[:, 0]
+        v = torch.stack([parallel_transport(u, ub, vb) for u in a.extra["h_vectors"]])
+        dist = tangent_distance(a.extra["h_vectors"], ub)
+        meta = dict(b.meta, method="jacobian_pullback", labels=[f"{l} -> B" for l in a.labels],
+                    params=dict(b.meta.get("params", {}), transported_from=a.meta.get("provenance"),
+                                tangent_distance=dist))
+        d = Direction(v.unsqueeze(1), b.timesteps, torch.ones(v.shape[0], 1), meta,
+                      {"h_vectors": a.extra["h_vectors"].clone()})
+        return io.NodeOutput(d, ui=ui.PreviewText(f"{summary(d)}\ntangent-space distance A-B: {dist:.3f} rad"))
+
+
+NODES.append(ParallelTransport)

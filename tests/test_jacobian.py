@@ -50,3 +50,15 @@ def test_principal_angle():
     b = torch.stack([torch.tensor([1.0, 0, 0, 0]), torch.tensor([0, 2 ** -0.5, 2 ** -0.5, 0])])
     assert abs(J.max_principal_angle(a, b) - torch.pi / 4) < 1e-6
     assert J.max_principal_angle(a, a.flip(0)) < 1e-6
+
+
+def test_parallel_transport_and_tangent_distance():
+    g = torch.Generator().manual_seed(0)
+    q, _ = torch.linalg.qr(torch.randn(12, 12, generator=g, dtype=torch.float64))
+    u_b, v_b = q[:3], torch.eye(5, dtype=torch.float64)[:3]  # B's basis: u_b[i] <-> v_b[i]
+    # a direction lying along B's second h vector maps to B's second x vector
+    assert torch.allclose(J.parallel_transport(u_b[1] * 3.0, u_b, v_b), v_b[1])
+    mix = J.parallel_transport(u_b[0] + u_b[2], u_b, v_b)
+    assert torch.allclose(mix, (v_b[0] + v_b[2]) / 2 ** 0.5)
+    assert J.tangent_distance(u_b, u_b.flip(0)) < 1e-6
+    assert abs(J.tangent_distance(q[:1], q[1:2]) - torch.pi / 2) < 1e-6

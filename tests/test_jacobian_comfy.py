@@ -130,3 +130,20 @@ def test_x_edit_adds_gamma_v_to_the_unet_input_at_the_edit_step(tiny_sd15):
     first = next(i for i, dx in enumerate(diffs) if torch.count_nonzero(dx))
     assert torch.allclose(diffs[first], 2.5 * (v / v.norm())[0], atol=1e-4)
     assert all(torch.count_nonzero(dx) == 0 for dx in diffs[:first])
+
+
+def test_parallel_transport_node(inference_model):
+    from latent_directions.nodes import jacobian as JN
+    pos, neg = sd15_conds()
+    latent = {"samples": torch.zeros(1, 4, 8, 8)}
+    with torch.inference_mode():
+        a = JN.JacobianDirections.execute("pullback", inference_model, pos, neg, latent, 1, 3, 2.0, "euler", "normal",
+                                          0.5, 2, 40, 1e-3, "gain").args[0]
+        b = JN.JacobianDirections.execute("pullback", inference_model, pos, neg, latent, 2, 3, 2.0, "euler", "normal",
+                                          0.5, 4, 40, 1e-3, "gain").args[0]
+        out = JN.ParallelTransport.execute(a, b).args[0]
+        same = JN.ParallelTransport.execute(a, a).args[0]
+    assert out.vectors.shape == (2, 1, 4, 8, 8) and out.meta["params"]["at_sigma"] == b.meta["params"]["at_sigma"]
+    assert torch.allclose(out.vectors.flatten(1).norm(dim=1), torch.ones(2), atol=1e-5)
+    # transporting onto its own basis returns the same directions
+    assert torch.allclose(same.vectors.flatten(1).abs(), a.vectors.flatten(1).abs(), atol=1e-4)
