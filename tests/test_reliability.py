@@ -25,7 +25,7 @@ def _pca(model, n=4, k=2, steps=3, **kw):
     return P.ExtractHSpacePCA.execute(model, pos, neg, LATENT, **args).args[0]
 
 
-def test_interrupt_stops_pca_within_one_step_and_leaves_no_file(tiny_sd15, tmp_path, monkeypatch):
+def test_interrupt_stops_pca_within_one_step_and_leaves_no_file(comfy, tiny_sd15, tmp_path, monkeypatch):
     import folder_paths
     monkeypatch.setitem(folder_paths.folder_names_and_paths, files.FOLDER, ([str(tmp_path)], {".safetensors"}))
     calls = []
@@ -44,6 +44,8 @@ def test_interrupt_stops_pca_within_one_step_and_leaves_no_file(tiny_sd15, tmp_p
         comfy.model_management.interrupt_current_processing(False)
     assert len(calls) <= 3  # stopped at the step after the interrupt, not after all 8 x 6 calls
     assert os.listdir(tmp_path) == []
+    pos, neg = sd15_conds()  # nothing left behind: a plain run equals one on a fresh clone of the model
+    assert torch.equal(sample(comfy, tiny_sd15, pos, neg, steps=3), sample(comfy, tiny_sd15.clone(), pos, neg, steps=3))
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -77,3 +79,16 @@ def test_bad_parameters_get_one_sentence(tiny_sd15, tiny_flux):
         _pca(tiny_flux)
     with pytest.raises(LatentDirectionsError, match=r"^Save Direction: the prefix '../x' leaves"):
         DN.SaveDirection.execute(d, "../x")
+
+
+def test_missing_keys_and_one_class_labels(tmp_path):
+    from safetensors.torch import save_file
+
+    from latent_directions.core.boundary import fit_linear_svm
+    from latent_directions.core.direction import DirectionFileError, load_direction
+    save_file({"vectors": torch.zeros(1, 1, 2)}, str(tmp_path / "m.safetensors"),
+              metadata={"format": '"latent_directions"', "format_version": "1"})
+    with pytest.raises(DirectionFileError, match="lacks the tensor"):
+        load_direction(str(tmp_path / "m.safetensors"))
+    with pytest.raises(ValueError, match="only one class"):
+        fit_linear_svm(torch.randn(4, 3), [1, 1, 1, 1])

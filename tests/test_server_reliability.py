@@ -1,5 +1,6 @@
 """The real server under bad input, queues and caching: it stays up, nothing leaks between prompts."""
 import io
+import json
 import os
 
 import numpy as np
@@ -92,3 +93,11 @@ def test_load_direction_reruns_only_when_the_file_changes(server):
     cached = [m for kind, m in entry["status"]["messages"] if kind == "execution_cached"]
     assert "8" not in (cached[0]["nodes"] if cached else [])
     assert any(not np.array_equal(a, b) for a, b in zip(first, _images(server, entry)))
+
+
+def test_out_of_range_strength_is_rejected_before_running(server):
+    from scripts.comfy_server import PromptRejected
+    _write_direction(server, "rel_h.safetensors", 4)
+    with pytest.raises(PromptRejected) as e:
+        server.queue(_prompt({"file": "rel_h.safetensors", "strength": 1e6}))
+    assert "strength" in json.dumps(e.value.body) and server.get("/system_stats")
