@@ -1,7 +1,6 @@
 """SVM Boundary and Boundary Edit (BoundaryDiffusion, Zhu et al. 2023)."""
 from __future__ import annotations
 
-import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_unet
@@ -10,6 +9,7 @@ from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits
+from .common import sampling_inputs
 from .types import Direction as DirectionType
 
 SVM = "SVM Boundary"
@@ -31,10 +31,7 @@ class SVMBoundary(io.ComfyNode):
                     io.Float.Input("mixing_percent", default=0.5, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
                                    tooltip="Where in the run the boundary lives (the paper's t = 500 of 1000 is 0.5)."),
-                    io.Int.Input("steps", default=20, min=1, max=1000),
-                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
-                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    *sampling_inputs(),
                     io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
                     io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1, tooltip="SVM regularisation."),
                     io.Int.Input("holdout_every", default=5, min=0, max=100,

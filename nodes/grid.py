@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import torch
 
-import comfy.samplers
 from comfy_api.latest import io
 
 from ..core import plot
@@ -13,6 +12,7 @@ from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits, check_window
+from .common import sampling_inputs
 from .types import Direction as DirectionType
 
 NODE = "Direction x Strength Grid"
@@ -30,10 +30,7 @@ class DirectionStrengthGrid(io.ComfyNode):
                     io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
                     DirectionType.Input("direction"),
                     io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
-                    io.Int.Input("steps", default=20, min=1, max=1000),
-                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
-                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    *sampling_inputs(),
                     io.Int.Input("max_directions", default=4, min=1, max=64, tooltip="Rows: the first K directions."),
                     io.String.Input("strengths", default="-4, -2, 0, 2, 4", tooltip="Columns: comma-separated strengths."),
                     io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01),

@@ -4,7 +4,6 @@ from __future__ import annotations
 import torch
 
 import comfy.model_management
-import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_jacobian as CJ
@@ -12,6 +11,7 @@ from ..core.backends import comfy_unet
 from ..core.direction import Direction
 from ..core.errors import LatentDirectionsError
 from .direction_nodes import summary
+from .common import sampling_inputs
 from .types import Direction as DirectionType
 
 NODE = "Jacobian Directions"
@@ -32,10 +32,7 @@ class JacobianDirections(io.ComfyNode):
                     io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
                     io.Latent.Input("latent_image", tooltip="Only its size is used."),
                     io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
-                    io.Int.Input("steps", default=20, min=1, max=1000),
-                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
-                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    *sampling_inputs(),
                     io.Float.Input("at_percent", default=0.4, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
                                    tooltip="The step whose Jacobian is decomposed (0 = first, noisiest)."),

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import torch
 
-import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends.comfy_discover import pca_directions
 from .direction_nodes import summary
+from .common import sampling_inputs
 from .types import Direction as DirectionType
 
 NODE = "Extract h-space PCA"
@@ -27,10 +27,7 @@ class ExtractHSpacePCA(io.ComfyNode):
                                  tooltip="Sample i uses seed + i."),
                     io.Int.Input("n_samples", default=64, min=2, max=100000, tooltip="Number of generated samples."),
                     io.Int.Input("batch_size", default=16, min=1, max=1024, tooltip="Samples per sampling call."),
-                    io.Int.Input("steps", default=20, min=1, max=1000),
-                    io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
-                    io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    *sampling_inputs(),
                     io.Int.Input("components", default=8, min=1, max=256, tooltip="K principal components to keep."),
                     io.Combo.Input("mode", options=["per_timestep", "pooled"], default="per_timestep",
                                    tooltip="per_timestep: PCA of h_t at each step (paper). pooled: PCA of the whole "

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import torch
 
-import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends.comfy_supervised import mean_difference_direction
@@ -11,6 +10,7 @@ from ..core.direction import Direction
 from ..core.errors import LatentDirectionsError
 from ..core.supervised import project_out
 from .direction_nodes import parse_numbers, summary
+from .common import sampling_inputs
 from .types import Direction as DirectionType
 
 PAIR = "Prompt-Pair Direction"
@@ -19,11 +19,7 @@ DISENTANGLE = "Disentangle Directions"
 
 
 def _sampling_inputs():
-    return [io.Int.Input("steps", default=20, min=1, max=1000),
-            io.Float.Input("cfg", default=2.5, min=0.0, max=100.0, step=0.1),
-            io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-            io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
-            io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond")]
+    return [*sampling_inputs(), io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond")]
 
 
 class PromptPairDirection(io.ComfyNode):

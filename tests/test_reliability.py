@@ -4,7 +4,6 @@ import os
 import pytest
 import torch
 
-import comfy.model_management
 from conftest import sample, sd15_conds
 from latent_directions.core import tap as T
 from latent_directions.core.backends import comfy_tiny, comfy_unet as CU
@@ -33,12 +32,13 @@ def test_interrupt_stops_pca_within_one_step_and_leaves_no_file(comfy, tiny_sd15
     def interrupt_on_second_call(h, info, c):
         calls.append(info.t)
         if len(calls) == 2:
-            comfy.model_management.interrupt_current_processing(True)
+            mm.interrupt_current_processing(True)
 
+    mm = comfy.model_management
     m = tiny_sd15.clone()
     m.set_model_output_block_patch(CU.make_patch(T.reader(interrupt_on_second_call), None))
     try:
-        with pytest.raises(comfy.model_management.InterruptProcessingException):
+        with pytest.raises(comfy.model_management.InterruptProcessingException):  # comfy: the fixture's module
             _pca(m, n=8, steps=6)
     finally:
         comfy.model_management.interrupt_current_processing(False)

@@ -10,7 +10,7 @@ from ..boundary import fit_linear_svm, move_to_distance, projection
 from ..direction import Direction
 from ..errors import LatentDirectionsError
 from ..tap import StepInfo, Tap, continuous_t
-from . import comfy_sampling, comfy_unet
+from . import comfy_unet
 from .comfy_supervised import record_trajectories
 
 

@@ -101,7 +101,7 @@ def _require_uncond_pass(node: str):
 
 def h_shape(model, latent_hw: tuple[int, int]) -> tuple[int, int, int]:
     """[C, H, W] of h for a latent of spatial size latent_hw."""
-    dm = require_unet(model, "h shape")
+    require_unet(model, "h shape")
     cfg = model.model.model_config.unet_config
     mult = list(cfg["channel_mult"])
     f = 2 ** (len(mult) - 1)
