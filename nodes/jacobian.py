@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 import comfy.model_management
+import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_jacobian as CJ
@@ -151,3 +152,42 @@ class ParallelTransport(io.ComfyNode):
 
 
 NODES.append(ParallelTransport)
+
+
+class XEditLatent(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_XEditLatent", display_name="x-space Edit Latent", category="latent_directions/edit",
+            description="Adds strength x v (an x-space direction, x_t units) to a LATENT between two KSamplerAdvanced: "
+                        "the first ends at end_at_step with 'return_with_leftover_noise', the second starts there "
+                        "with add_noise disabled. Give the same steps and scheduler as the samplers.",
+            inputs=[io.Model.Input("model"), io.Latent.Input("latent"), DirectionType.Input("direction"),
+                    io.Float.Input("strength", default=1.0, min=-1000.0, max=1000.0, step=0.1),
+                    io.Int.Input("steps", default=20, min=1, max=10000),
+                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+                    io.Int.Input("at_step", default=10, min=0, max=10000,
+                                 tooltip="The first sampler's end_at_step (= the second's start_at_step).")],
+            outputs=[io.Latent.Output()])
+
+    @classmethod
+    def execute(cls, model, latent, direction, strength, steps, scheduler, at_step) -> io.NodeOutput:
+        node = "x-space Edit Latent"
+        if direction.meta.get("space") != "x":
+            raise LatentDirectionsError(node, "this is an h-space direction", "Use Apply Latent Edit at Timestep for "
+                                        "h-space directions, or a pullback direction here")
+        if at_step >= steps:
+            raise LatentDirectionsError(node, f"at_step {at_step} is not before the last step ({steps})",
+                                        "Use the first sampler's end_at_step, below steps")
+        sigmas = comfy.samplers.calculate_sigmas(comfy_unet.model_sampling(model), scheduler, steps)
+        s = float(sigmas[at_step])
+        inner = model.model
+        x = inner.process_latent_in(latent["samples"].float())
+        v = (direction.scales[:, 0].view(-1, 1) * direction.vectors[:, 0].flatten(1)).sum(0).reshape(x.shape[1:])
+        x = x + strength * v * (1.0 + s * s) ** 0.5
+        out = dict(latent)
+        out["samples"] = inner.process_latent_out(x)
+        return io.NodeOutput(out)
+
+
+NODES.append(XEditLatent)

@@ -147,3 +147,28 @@ def test_parallel_transport_node(inference_model):
     assert torch.allclose(out.vectors.flatten(1).norm(dim=1), torch.ones(2), atol=1e-5)
     # transporting onto its own basis returns the same directions
     assert torch.allclose(same.vectors.flatten(1).abs(), a.vectors.flatten(1).abs(), atol=1e-4)
+
+
+def test_latent_x_edit_between_two_samplers_matches_the_wrapper(comfy, tiny_sd15):
+    import comfy.sample
+    from latent_directions.core.backends import comfy_unet as CU
+    from latent_directions.core.direction import Direction
+    from latent_directions.nodes import edit as E
+    from latent_directions.nodes import jacobian as JN
+    pos, neg = sd15_conds()
+    ms = CU.model_sampling(tiny_sd15)
+    sig = comfy.samplers.calculate_sigmas(ms, "normal", 6)
+    v = torch.randn(1, 1, 4, 8, 8, generator=torch.Generator().manual_seed(2))
+    d = Direction(v / v.norm(), torch.tensor([500.0]), torch.ones(1, 1),
+                  {"space": "x", "model": CU.signature(tiny_sd15), "params": {"at_sigma": float(sig[3])}})
+    latent = torch.zeros(1, 4, 8, 8)
+    noise = comfy.sample.prepare_noise(latent, 0)
+    first = comfy.sample.sample(tiny_sd15, noise, 6, 2.0, "euler", "normal", pos, neg, latent, last_step=3,
+                                force_full_denoise=False, seed=0, disable_pbar=True)
+    edited = JN.XEditLatent.execute(tiny_sd15, {"samples": first}, d, 2.0, 6, "normal", 3).args[0]["samples"]
+    second = comfy.sample.sample(tiny_sd15, torch.zeros_like(noise), 6, 2.0, "euler", "normal", pos, neg, edited,
+                                 start_step=3, disable_noise=True, seed=0, disable_pbar=True)
+    wrapped = E.ApplyLatentEdit.execute(tiny_sd15, d, 2.0, 0.0, 1.0, "both").args[0]
+    one_pass = comfy.sample.sample(wrapped, noise, 6, 2.0, "euler", "normal", pos, neg, latent, seed=0,
+                                   disable_pbar=True)
+    assert torch.allclose(second, one_pass, atol=1e-4)
