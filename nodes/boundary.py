@@ -97,3 +97,43 @@ class BoundaryEdit(io.ComfyNode):
 
 
 NODES = [SVMBoundary, BoundaryEdit]
+
+
+class MixingStepSearch(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="LD_MixingStepSearch", display_name="Mixing-Step Search", category="latent_directions/discover",
+            description="Fits the SVM boundary at every step and picks the step where the two classes separate best "
+                        "on held-out examples (a documented proxy: BoundaryDiffusion's own criterion is not public). "
+                        "Returns the boundary there, the chosen start percent, and a plot of accuracy over t.",
+            inputs=[io.Model.Input("model"), io.Conditioning.Input("class_a"), io.Conditioning.Input("class_b"),
+                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
+                    io.String.Input("seeds_a", default="0-19"), io.String.Input("seeds_b", default="100-119"),
+                    *sampling_inputs(),
+                    io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
+                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1),
+                    io.Int.Input("holdout_every", default=4, min=2, max=100)],
+            outputs=[DirectionType.Output(display_name="boundary"), io.Float.Output(display_name="mixing_percent"),
+                     io.Image.Output(display_name="plot"), io.String.Output(display_name="report")])
+
+    @classmethod
+    def execute(cls, model, class_a, class_b, negative, latent_image, seeds_a, seeds_b, steps, cfg, sampler_name,
+                scheduler, record_branch, C, holdout_every) -> io.NodeOutput:
+        import torch
+
+        from ..core.backends.comfy_boundary import mixing_step_search
+        from ..core.plot import line_plot
+        node = "Mixing-Step Search"
+        a, b = parse_seeds(node, "seeds_a", seeds_a), parse_seeds(node, "seeds_b", seeds_b)
+        d, text, curve = mixing_step_search(model, class_a, class_b, negative, latent_image["samples"], a, b, steps,
+                                            cfg, sampler_name, scheduler, record_branch, C, holdout_every, node)
+        ts = [c[0] for c in curve]
+        plot = line_plot({"held-out accuracy": (ts, [c[1] for c in curve]), "train accuracy": (ts, [c[2] for c in curve])},
+                         "SVM boundary accuracy per step", "t (sampling runs from high t to low t)")
+        j = ts.index(float(d.timesteps[0]))
+        percent = j / max(len(ts) - 1, 1)
+        return io.NodeOutput(d, percent, torch.from_numpy(plot).unsqueeze(0), text, ui=ui.PreviewText(text))
+
+
+NODES.append(MixingStepSearch)

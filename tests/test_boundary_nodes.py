@@ -50,3 +50,13 @@ def test_refusals(tiny_sd15, svm):
     with pytest.raises(LatentDirectionsError, match=r"^SVM Boundary: '1-x' in seeds_a is not a seed range"):
         B.parse_seeds("SVM Boundary", "seeds_a", "1-x")
     assert B.parse_seeds("x", "s", "0-3, 7") == [0, 1, 2, 3, 7]
+
+
+def test_mixing_step_search(tiny_sd15, svm):
+    _, (a, b, neg) = svm
+    d, percent, plot, report = B.MixingStepSearch.execute(tiny_sd15, a, b, neg, LATENT, "0-7", "0-7", 4, 2.0, "euler",
+                                                          "normal", "cond", 1.0, 4).args
+    curve = d.meta["params"]["curve"]
+    assert len(curve) == 4 and 0.0 <= percent <= 1.0 and plot.shape[0] == 1
+    best = max(c[1] for c in curve)
+    assert d.meta["params"]["test_accuracy"] == best and "separability" in report

@@ -26,41 +26,87 @@ def features_at(model, cond, negative, latent, seeds, t_target, steps, cfg, samp
     return ts[j], h[:, j]
 
 
-def boundary_direction(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, mix_percent, steps, cfg,
-                       sampler_name, scheduler, branch, c, via, test_every, node) -> tuple[Direction, str]:
+def _split(n: int, test_every: int, y: torch.Tensor) -> torch.Tensor:
+    test = torch.zeros(n, dtype=torch.bool)
+    if test_every > 1:
+        test[::test_every] = True  # deterministic held-out split over both classes
+    if test.all() or (~test).sum() < 2 or len(torch.unique(y[~test])) < 2:
+        test[:] = False
+    return test
+
+
+def fit_at(ha: torch.Tensor, hb: torch.Tensor, c: float, via: str, test_every: int):
+    """Fit the boundary on features ha (class A) and hb (class B) -> (Boundary, test mask)."""
+    x = torch.cat([ha, hb])
+    y = torch.cat([torch.ones(len(ha)), torch.zeros(len(hb))])
+    test = _split(len(y), test_every, y)
+    b = fit_linear_svm(x[~test], y[~test].numpy(), x[test] if test.any() else None,
+                       y[test].numpy() if test.any() else None, c=c, via=via)
+    return b, test
+
+
+def boundary_from_features(model, ha, hb, t, c, via, test_every, mix_percent, sampling, extra_params=None):
+    b, test = fit_at(ha, hb, c, via, test_every)
+    d_a, d_b = projection(ha, b.normal), projection(hb, b.normal)
+    sig = comfy_unet.signature(model)
+    sig["h_shape"] = list(ha.shape[1:])
+    acc = f"train {b.train_accuracy:.1%}" + (f", held-out {b.test_accuracy:.1%} ({int(test.sum())})" if test.any() else "")
+    meta = {"method": "svm_boundary", "space": "h", "tap": "unet_mid_out",
+            "params": {"C": c, "solver": via, "t_mix": t, "mix_percent": mix_percent, "train_accuracy": b.train_accuracy,
+                       "test_accuracy": b.test_accuracy, "n_support": b.n_support,
+                       "mean_distance_a": float(d_a.mean()), "mean_distance_b": float(d_b.mean()),
+                       "scale": "1 = one unit of signed distance <h, n> along the unit normal", **(extra_params or {})},
+            "model": sig, "sampling": sampling, "labels": ["boundary normal"],
+            "provenance": {"n_a": len(ha), "n_b": len(hb)}}
+    d = Direction(b.normal.reshape(1, 1, *ha.shape[1:]), torch.tensor([t]), torch.ones(1, 1), meta,
+                  {"intercept": torch.tensor([b.intercept])})
+    text = (f"SVM at t={t:.0f}: {acc}; {b.n_support} support vectors; mean signed distance <h,n>: "
+            f"class A {float(d_a.mean()):+.2f}, class B {float(d_b.mean()):+.2f}")
+    return d, text
+
+
+def _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name, scheduler,
+                  branch, node):
     comfy_unet.require_unet(model, node)
     if len(seeds_a) < 2 or len(seeds_b) < 2:
         raise LatentDirectionsError(node, "each class needs at least 2 examples", "Give 10 or more seeds per class")
+    ts, ha = record_trajectories(model, cond_a, negative, latent, seeds_a, steps, cfg, sampler_name, scheduler,
+                                 branch, node)
+    _, hb = record_trajectories(model, cond_b, negative, latent, seeds_b, steps, cfg, sampler_name, scheduler,
+                                branch, node)
+    return ts, ha, hb
+
+
+def boundary_direction(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, mix_percent, steps, cfg,
+                       sampler_name, scheduler, branch, c, via, test_every, node) -> tuple[Direction, str]:
+    ts, ha, hb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
+                               scheduler, branch, node)
     t_target = t_of_percent(model, mix_percent)
-    ta, ha = features_at(model, cond_a, negative, latent, seeds_a, t_target, steps, cfg, sampler_name, scheduler,
-                         branch, node)
-    _, hb = features_at(model, cond_b, negative, latent, seeds_b, t_target, steps, cfg, sampler_name, scheduler,
-                        branch, node)
-    x = torch.cat([ha, hb])
-    y = torch.cat([torch.ones(len(ha)), torch.zeros(len(hb))])
-    test = torch.zeros(len(y), dtype=torch.bool)
-    if test_every > 1:
-        test[::test_every] = True  # deterministic held-out split, both classes
-    if test.all() or (~test).sum() < 2 or len(torch.unique(y[~test])) < 2:
-        test[:] = False
-    b = fit_linear_svm(x[~test], y[~test].numpy(), x[test] if test.any() else None,
-                       y[test].numpy() if test.any() else None, c=c, via=via)
-    d_a, d_b = projection(ha, b.normal), projection(hb, b.normal)
-    sig = comfy_unet.signature(model)
-    sig["h_shape"] = list(x.shape[1:])
-    acc = f"train {b.train_accuracy:.1%}" + (f", held-out {b.test_accuracy:.1%} ({int(test.sum())})" if test.any() else "")
-    meta = {"method": "svm_boundary", "space": "h", "tap": "unet_mid_out",
-            "params": {"C": c, "solver": via, "t_mix": ta, "mix_percent": mix_percent, "train_accuracy": b.train_accuracy,
-                       "test_accuracy": b.test_accuracy, "n_support": b.n_support, "branch": branch,
-                       "mean_distance_a": float(d_a.mean()), "mean_distance_b": float(d_b.mean()),
-                       "scale": "1 = one unit of signed distance <h, n> along the unit normal"},
-            "model": sig, "sampling": {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler},
-            "labels": ["boundary normal"], "provenance": {"n_a": len(seeds_a), "n_b": len(seeds_b)}}
-    d = Direction(b.normal.reshape(1, 1, *x.shape[1:]), torch.tensor([ta]), torch.ones(1, 1), meta,
-                  {"intercept": torch.tensor([b.intercept])})
-    text = (f"SVM at t={ta:.0f}: {acc}; {b.n_support} support vectors; mean signed distance <h,n>: "
-            f"class A {float(d_a.mean()):+.2f}, class B {float(d_b.mean()):+.2f}")
-    return d, text
+    j = min(range(len(ts)), key=lambda i: abs(ts[i] - t_target))
+    sampling = {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}
+    return boundary_from_features(model, ha[:, j], hb[:, j], ts[j], c, via, test_every, mix_percent, sampling,
+                                  {"branch": branch})
+
+
+def mixing_step_search(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
+                       scheduler, branch, c, test_every, node):
+    """Separability proxy (SPEC.md §3.2; the paper's criterion is not public): fit the boundary at every recorded step
+    and choose the step with the best held-out accuracy (ties: the noisiest such step, which leaves the most steps to
+    follow the edit). Returns (boundary at the chosen step, report, [(t, held-out acc, train acc)])."""
+    if test_every < 2:
+        raise LatentDirectionsError(node, "the search needs held-out examples", "Set holdout_every to 2 or more")
+    ts, ha, hb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
+                               scheduler, branch, node)
+    curve = []
+    for j, t in enumerate(ts):
+        b, _ = fit_at(ha[:, j], hb[:, j], c, "gram", test_every)
+        curve.append((t, b.test_accuracy, b.train_accuracy))
+    best = max(range(len(ts)), key=lambda j: (curve[j][1], ts[j]))
+    sampling = {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}
+    d, text = boundary_from_features(model, ha[:, best], hb[:, best], ts[best], c, "gram", test_every, None, sampling,
+                                     {"branch": branch, "chosen_by": "separability (best held-out accuracy)",
+                                      "curve": [[round(t, 2), a, tr] for t, a, tr in curve]})
+    return d, f"mixing step chosen by separability (best held-out accuracy): t={ts[best]:.0f}\n{text}", curve
 
 
 def boundary_tap(direction: Direction, distance: float, log_sigmas: torch.Tensor, branch: str = "both") -> Tap:
