@@ -94,7 +94,7 @@ class DisentangleDirections(io.ComfyNode):
         unit = out / norms.clamp_min(1e-30).view(*norms.shape, *[1] * len(direction.shape))
         meta = dict(direction.meta, method="disentangled",
                     params={"from": direction.meta.get("method"), "removed": remove.labels},
-                    labels=[f"{l} ⊥ {'+'.join(remove.labels)}" for l in direction.labels])
+                    labels=[f"{l} without {'+'.join(remove.labels)}" for l in direction.labels])
         d = Direction(unit, direction.timesteps, norms, meta)
         return io.NodeOutput(d, ui=ui.PreviewText(summary(d)))
 

@@ -65,7 +65,60 @@ def demo_pca_discover(info: dict) -> dict:
     return g.to_json()
 
 
-WORKFLOWS = {MAIN: demo_generate_grid, "demo_pca_discover": demo_pca_discover}
+def _demo_inputs(g: Graph, shape: str = "circle"):
+    load = g.add("LD_LoadDemoModel", pos=[0, 0])
+    pos = g.add("LD_DemoPrompt", pos=[0, 180], shape=shape, title=f"Positive: {shape}")
+    neg = g.add("LD_DemoPrompt", pos=[0, 320], shape="(none)", title="Negative: null prompt")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=1)
+    return load, pos, neg, latent
+
+
+def demo_jacobian_edit(info: dict) -> dict:
+    """Image-specific directions of one sample from the denoiser Jacobian, shown as a strength grid."""
+    g = Graph(info)
+    load, pos, neg, latent = _demo_inputs(g, "square")
+    jac = g.add("LD_JacobianDirections", pos=[380, 0], mode="denoiser", model=(load, 0), positive=(pos, 0),
+                negative=(neg, 0), latent_image=(latent, 0), seed=7, steps=12, cfg=2.5, sampler_name="euler",
+                scheduler="normal", at_percent=0.4, k=2, iterations=15, tolerance=1e-2, step_scale="gain")
+    grid = g.add("LD_DirectionStrengthGrid", pos=[800, 0], model=(load, 0), vae=(load, 1), positive=(pos, 0),
+                 negative=(neg, 0), latent_image=(latent, 0), direction=(jac, 0), seed=7, steps=12, cfg=2.5,
+                 sampler_name="euler", scheduler="normal", max_directions=2, strengths="-100, -50, 0, 50, 100",
+                 start_percent=0.0, end_percent=1.0, branch="both", scale=4)
+    g.add("SaveImage", pos=[1220, 0], images=(grid, 0), filename_prefix="latent_directions/demo_jacobian_grid")
+    g.note("**Jacobian Directions** (Haas et al.): the top-2 right singular vectors of d eps / d h at 40 % "
+           "of seed 7's run, applied at every step (strength in singular values; the paper uses +-50..100). The "
+           "middle column is the unedited sample.", pos=[0, 600])
+    return g.to_json()
+
+
+def demo_supervised(info: dict) -> dict:
+    """A prompt-pair direction (square minus circle over the same seeds), disentangled from PC0..PC3, applied."""
+    g = Graph(info)
+    load, circle, neg, latent = _demo_inputs(g, "circle")
+    square = g.add("LD_DemoPrompt", pos=[0, 600], shape="square", title="square")
+    pair = g.add("LD_PromptPairDirection", pos=[380, 0], model=(load, 0), with_attribute=(square, 0),
+                 without_attribute=(circle, 0), negative=(neg, 0), latent_image=(latent, 0), seed=200, n_samples=8,
+                 steps=12, cfg=2.5, sampler_name="euler", scheduler="normal", record_branch="cond",
+                 label="square - circle")
+    pca = g.add("LD_ExtractHSpacePCA", pos=[380, 420], model=(load, 0), positive=(circle, 0), negative=(neg, 0),
+                latent_image=(latent, 0), seed=1000, n_samples=16, batch_size=16, steps=12, cfg=2.5,
+                sampler_name="euler", scheduler="normal", components=4, mode="per_timestep", record_branch="cond")
+    clean = g.add("LD_DisentangleDirections", pos=[800, 420], direction=(pair, 0), remove=(pca, 0))
+    both = g.add("LD_CombineDirections", pos=[1100, 200], a=(pair, 0), b=(clean, 0), mode="concat", weight_a=1.0,
+                 weight_b=1.0)
+    grid = g.add("LD_DirectionStrengthGrid", pos=[1400, 0], model=(load, 0), vae=(load, 1), positive=(circle, 0),
+                 negative=(neg, 0), latent_image=(latent, 0), direction=(both, 0), seed=11, steps=12, cfg=2.5,
+                 sampler_name="euler", scheduler="normal", max_directions=2, strengths="0, 2, 4, 6",
+                 start_percent=0.0, end_percent=1.0, branch="both", scale=4)
+    g.add("SaveImage", pos=[1820, 0], images=(grid, 0), filename_prefix="latent_directions/demo_supervised_grid")
+    g.note("**Prompt-pair direction** (Haas et al. eq. 11): mean h trajectory of 'square' minus 'circle' over the same "
+           "8 seeds, applied to a circle prompt; second row: the same direction with PC0..PC3 projected out (eq. 12).",
+           pos=[0, 760])
+    return g.to_json()
+
+
+WORKFLOWS = {MAIN: demo_generate_grid, "demo_pca_discover": demo_pca_discover, "demo_jacobian_edit": demo_jacobian_edit,
+             "demo_supervised": demo_supervised}
 
 
 def main():
