@@ -25,9 +25,9 @@ def strengths_for(direction, strength: float, per_direction: str) -> list[float]
     return [v * float(strength) for v in vals]
 
 
-def check_window(start_percent: float, end_percent: float) -> None:
+def check_window(start_percent: float, end_percent: float, node: str = NODE) -> None:
     if start_percent > end_percent:
-        raise LatentDirectionsError(NODE, f"start_percent {start_percent} is after end_percent {end_percent}",
+        raise LatentDirectionsError(node, f"start_percent {start_percent} is after end_percent {end_percent}",
                                     "Set start_percent <= end_percent (0 = first step, 1 = last)")
 
 

@@ -42,7 +42,7 @@ class DirectionStrengthGrid(io.ComfyNode):
     @classmethod
     def execute(cls, model, vae, positive, negative, latent_image, direction, seed, steps, cfg, sampler_name,
                 scheduler, max_directions, strengths, start_percent, end_percent, branch, scale) -> io.NodeOutput:
-        check_window(start_percent, end_percent)
+        check_window(start_percent, end_percent, NODE)
         comfy_unet.require_unet(model, NODE)
         check_direction_fits(model, direction, NODE)
         vals = parse_numbers(NODE, "strengths", strengths)
