@@ -1,9 +1,9 @@
 """Analytic factor measurer for the demo images: reads class, hue, size, centre, background and
 stripes back from any 32x32 image (rendered or generated) and says when it finds no single object.
 
-Object pixels are found by chroma (max - min of RGB): the background is grey, the object saturated.
-Per-pixel coverage comes from a two-colour mixing model (object colour vs grey), so anti-aliased edges
-count fractionally.
+The background colour is the median of the image border (grey in renders; generated images may be tinted, which is
+reported as bg_chroma); object pixels are those far from it in RGB. Per-pixel coverage comes from a two-colour
+mixing model (object colour vs background colour), so anti-aliased edges count fractionally.
 Class = the best of three templates drawn by the renderer at the measured centre and area.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from . import render as R
 
-CHROMA_MIN = 0.15      # below this a pixel is background
+FG_DIST_MIN = 0.15     # RGB distance from the background colour above which a pixel is object
 MIN_COMPONENT_PX = 4   # smaller specks are ignored when counting objects
 MAX_OBJECT_FRACTION = 0.5  # the largest training object covers 32 % of the image
 AREA_K = np.array([np.pi, 4.0, 2.0])  # area = k * r^2 for circle, square, triangle
@@ -32,28 +32,34 @@ def _hue(rgb: np.ndarray) -> np.ndarray:
 def measure(images) -> dict[str, np.ndarray]:
     """Measure factors of images [N, 3, H, W] (torch or numpy, values in [0, 1]).
 
-    Returns arrays of length N: single (exactly one object), n_objects, cls, hue, r, cx, cy, bg,
-    stripes (0 none, 1 horizontal, 2 vertical), area. Factors of images without a single object are NaN/-1.
+    Returns arrays of length N: single (exactly one object), n_objects, cls, hue, r, cx, cy, bg (background grey
+    level), bg_chroma (background tint, 0 = grey), stripes (0 none, 1 horizontal, 2 vertical), area. Factors of images without a single object are NaN/-1.
     """
     x = images.detach().cpu().float().numpy() if isinstance(images, torch.Tensor) else np.asarray(images, np.float32)
     n = x.shape[0]
-    out = {k: np.full(n, np.nan) for k in ("hue", "r", "cx", "cy", "bg", "area")}
+    out = {k: np.full(n, np.nan) for k in ("hue", "r", "cx", "cy", "bg", "bg_chroma", "area")}
     out.update(single=np.zeros(n, bool), n_objects=np.zeros(n, int), cls=np.full(n, -1), stripes=np.full(n, -1))
     for i in range(n):
         _measure_one(np.clip(x[i].transpose(1, 2, 0), 0.0, 1.0), i, out)
     return out
 
 
+def _background(img: np.ndarray) -> tuple[np.ndarray, float]:
+    """Background colour (median of the 1-px border) and a robust noise level of the border pixels."""
+    border = np.concatenate([img[0], img[-1], img[1:-1, 0], img[1:-1, -1]])
+    colour = np.median(border, axis=0)
+    dist = np.linalg.norm(border - colour, axis=1)
+    return colour, float(1.4826 * np.median(dist))
+
+
 def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
-    chroma = img.max(-1) - img.min(-1)
-    fg = chroma > CHROMA_MIN
+    bgc, noise = _background(img)
+    out["bg"][i], out["bg_chroma"][i] = float(bgc.mean()), float(bgc.max() - bgc.min())
+    fg = np.linalg.norm(img - bgc, axis=-1) > max(FG_DIST_MIN, 4.0 * noise)
     labels, k = ndimage.label(fg)
     sizes = ndimage.sum(fg, labels, range(1, k + 1)) if k else np.zeros(0)
     big = [j + 1 for j, s in enumerate(sizes) if s >= MIN_COMPONENT_PX]
     out["n_objects"][i] = len(big)
-    bgmask = ~ndimage.binary_dilation(fg, iterations=1)
-    if bgmask.any():
-        out["bg"][i] = float(img[bgmask].mean())
     if len(big) != 1 or fg.mean() > MAX_OBJECT_FRACTION:  # no object, several, or no background to stand on
         return
     out["single"][i] = True
@@ -61,11 +67,11 @@ def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
     core = ndimage.binary_erosion(labels == big[0], iterations=1)
     if core.sum() < 3:
         core = labels == big[0]
+    chroma = img.max(-1) - img.min(-1)
     w = chroma[core]
     ang = 2 * np.pi * _hue(img[core])
     hue = float((np.arctan2((w * np.sin(ang)).sum(), (w * np.cos(ang)).sum()) / (2 * np.pi)) % 1.0)
-    bg = out["bg"][i] if np.isfinite(out["bg"][i]) else 0.5
-    cover = _coverage(img, hue, bg) * comp
+    cover = _coverage(img, hue, bgc) * comp
     area = float(cover.sum())
     if area < 1.0:
         out["single"][i] = False
@@ -85,11 +91,11 @@ def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
     out["stripes"][i] = _stripes(img.max(-1), (cover > 0.95) & core)
 
 
-def _coverage(img: np.ndarray, hue: float, bg: float) -> np.ndarray:
-    """Per-pixel object coverage a from pixel = a * V * c + (1 - a) * bg (c: the object's colour at V = 1),
-    solved by least squares over RGB; exact for renders whatever the stripe brightness V."""
+def _coverage(img: np.ndarray, hue: float, bg: np.ndarray) -> np.ndarray:
+    """Per-pixel object coverage a from pixel = a * V * c + (1 - a) * bg (c: the object's colour at V = 1, bg the
+    background colour), solved by least squares over RGB; exact for renders whatever the stripe brightness V."""
     c = R.hsv_to_rgb(torch.tensor(hue), torch.tensor(R.SATURATION), torch.tensor(1.0)).numpy()
-    A = np.stack([c, -bg * np.ones(3)], axis=1)  # unknowns (a*V, a)
+    A = np.stack([c, -np.asarray(bg, np.float64)], axis=1)  # unknowns (a*V, a)
     sol = (img.reshape(-1, 3) - bg) @ np.linalg.pinv(A).T
     return np.clip(sol[:, 1], 0.0, 1.0).reshape(img.shape[:2])
 
