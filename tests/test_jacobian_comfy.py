@@ -72,7 +72,8 @@ def test_node_returns_a_direction_that_applies(comfy, inference_model):
     assert px.meta["space"] == "x" and px.vectors.shape == (2, 1, 4, 8, 8) and px.extra["h_vectors"].shape[0] == 2
     from latent_directions.core.errors import LatentDirectionsError
     with pytest.raises(LatentDirectionsError, match="this is an x-space direction"):
-        E.ApplyLatentEdit.execute(inference_model, px, 1.0, 0.0, 1.0, "both")
+        E.check_direction_fits(inference_model, px, "Direction x Strength Grid")  # h-only consumers refuse it
+    assert E.ApplyLatentEdit.execute(inference_model, px, 1.0, 0.0, 1.0, "both").args[0] is not inference_model
 
 
 def test_pullback_matches_dense_and_the_real_h(inference_model):

@@ -26,11 +26,11 @@ def _write_direction(server, name, seed):
     d.save(os.path.join(server.workdir, "models", "latent_directions", name))
 
 
-def _prompt(edit=None, seed=3, prefix="rel"):
+def _prompt(edit=None, seed=3, prefix="rel", size=32):
     p = {"1": {"class_type": "LD_LoadDemoModel", "inputs": {"weight_dtype": "auto"}},
          "2": {"class_type": "LD_DemoPrompt", "inputs": {"shape": "square"}},
          "3": {"class_type": "LD_DemoPrompt", "inputs": {"shape": "(none)"}},
-         "4": {"class_type": "LD_EmptyDemoLatent", "inputs": {"width": 32, "height": 32, "batch_size": 2}},
+         "4": {"class_type": "LD_EmptyDemoLatent", "inputs": {"width": size, "height": size, "batch_size": 2}},
          "5": {"class_type": "KSampler", "inputs": {"model": ["1", 0], "positive": ["2", 0], "negative": ["3", 0],
                                                     "latent_image": ["4", 0], "seed": seed, "steps": 8, "cfg": 2.5,
                                                     "sampler_name": "euler", "scheduler": "normal", "denoise": 1.0}},
@@ -56,6 +56,10 @@ def _run_ok(server, prompt):
     return entry
 
 
+def _cached(entry):
+    return {n for kind, m in entry["status"]["messages"] if kind == "execution_cached" for n in m["nodes"]}
+
+
 def test_bad_input_keeps_the_server_up_and_leaves_nothing_behind(server):
     _write_direction(server, "rel_a.safetensors", 0)
     clean = _images(server, _run_ok(server, _prompt(prefix="clean")))
@@ -64,7 +68,9 @@ def test_bad_input_keeps_the_server_up_and_leaves_nothing_behind(server):
     assert err and err["exception_message"].startswith("Apply Latent Edit at Timestep: start_percent 0.9 is after")
     edited = _images(server, _run_ok(server, _prompt({"file": "rel_a.safetensors", "strength": 2.0})))
     assert any(not np.array_equal(a, b) for a, b in zip(clean, edited))
-    again = _images(server, _run_ok(server, _prompt(prefix="again", seed=3)))
+    entry = _run_ok(server, _prompt(prefix="again", seed=3))
+    assert "5" not in _cached(entry)  # the sampler really ran again
+    again = _images(server, entry)
     assert all(np.array_equal(a, b) for a, b in zip(clean, again)), "an edit leaked into a plain run"
 
 
@@ -101,3 +107,15 @@ def test_out_of_range_strength_is_rejected_before_running(server):
     with pytest.raises(PromptRejected) as e:
         server.queue(_prompt({"file": "rel_h.safetensors", "strength": 1e6}))
     assert "strength" in json.dumps(e.value.body) and server.get("/system_stats")
+
+
+def test_exception_inside_sampling_then_plain_run_is_clean(server):
+    _write_direction(server, "rel_s.safetensors", 5)
+    clean = _images(server, _run_ok(server, _prompt(seed=21, prefix="s0")))
+    bad = server.run(_prompt({"file": "rel_s.safetensors"}, seed=21, size=64, prefix="s1"))  # h 16x16 vs 8x8
+    err = execution_error(bad)
+    assert err and "direction's h is 8x8 but this resolution gives 16x16" in err["exception_message"]
+    entry = _run_ok(server, _prompt(seed=21, prefix="s2"))
+    assert "5" not in _cached(entry)  # the sampler really ran again
+    again = _images(server, entry)
+    assert all(np.array_equal(a, b) for a, b in zip(clean, again))
