@@ -64,6 +64,7 @@ def evaluate(path: str, per_class: int, steps: int, cfg: float, sampler: str, sc
         "stripes_share": float((m["stripes"][one] > 0).mean()) if one.any() else None,
         "spread_5_95": {k: pct(k) for k in ("hue", "r", "cx", "cy", "bg", "bg_chroma")},
         "bg_chroma_median": float(np.nanmedian(m["bg_chroma"])),
+        "grain_median": float(np.nanmedian(m["grain"])),
         "hue_histogram_6_bins": hue_bins,
         "training_ranges": {"r": list(R.R_RANGE), "cx": list(R.C_RANGE), "cy": list(R.C_RANGE),
                             "bg": list(R.BG_RANGE), "hue": [0.0, 1.0]},

@@ -41,13 +41,15 @@ def alphas_cumprod() -> torch.Tensor:
     return 1.0 / (1.0 + ms.sigmas.double() ** 2)
 
 
-def batch(step: int, n: int, null_prob: float):
+def batch(step: int, n: int, null_prob: float, offset_noise: float = 0.0):
     g = torch.Generator().manual_seed(TRAIN_SEED * 1_000_003 + step)
     f = R.sample_factors(n, generator=g)
     x0 = R.render(f) * 2.0 - 1.0
     idx = torch.where(torch.rand(n, generator=g) < null_prob, torch.full_like(f.cls, C.NULL_INDEX), f.cls)
     t = torch.randint(0, 1000, (n,), generator=g)
     eps = torch.randn(x0.shape, generator=g)
+    if offset_noise > 0:  # per-image, per-channel constant noise (offset noise): keeps the noise mean from reading as a tint
+        eps = eps + offset_noise * torch.randn(n, x0.shape[1], 1, 1, generator=g)
     return x0, idx, t, eps
 
 
@@ -81,6 +83,8 @@ def main():
     ap.add_argument("--null-prob", type=float, default=0.15)
     ap.add_argument("--every", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--offset-noise", type=float, default=0.0,
+                    help="std of a per-channel constant added to the training noise (0 = plain DDPM noise)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -126,7 +130,7 @@ def main():
         writer.writerow(["step", "loss", "wall_s"])
     run_loss, n_loss, t_last = 0.0, 0, time.perf_counter()
     while step < args.steps:
-        x0, idx, t, eps = batch(step, args.batch, args.null_prob)
+        x0, idx, t, eps = batch(step, args.batch, args.null_prob, args.offset_noise)
         a = acp[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         ctx = torch.cat([cond["tokens"][idx].unsqueeze(1),

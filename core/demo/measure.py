@@ -2,7 +2,8 @@
 stripes back from any 32x32 image (rendered or generated) and says when it finds no single object.
 
 The background colour is the median of the image border (grey in renders; generated images may be tinted, which is
-reported as bg_chroma); object pixels are those far from it in RGB. Per-pixel coverage comes from a two-colour
+reported as bg_chroma); object pixels are those far from it in RGB, judged on a lightly smoothed copy so that
+pixel grain neither hides nor splits an object (the factors themselves are read from the unsmoothed image). Per-pixel coverage comes from a two-colour
 mixing model (object colour vs background colour), so anti-aliased edges count fractionally.
 Class = the best of three templates drawn by the renderer at the measured centre and area.
 """
@@ -15,6 +16,7 @@ from scipy import ndimage
 from . import render as R
 
 FG_DIST_MIN = 0.15     # RGB distance from the background colour above which a pixel is object
+SEG_SIGMA = 1.0       # px; Gaussian smoothing of the copy used only for segmentation
 MIN_COMPONENT_PX = 4   # smaller specks are ignored when counting objects
 MAX_OBJECT_FRACTION = 0.5  # the largest training object covers 32 % of the image
 AREA_K = np.array([np.pi, 4.0, 2.0])  # area = k * r^2 for circle, square, triangle
@@ -33,15 +35,22 @@ def measure(images) -> dict[str, np.ndarray]:
     """Measure factors of images [N, 3, H, W] (torch or numpy, values in [0, 1]).
 
     Returns arrays of length N: single (exactly one object), n_objects, cls, hue, r, cx, cy, bg (background grey
-    level), bg_chroma (background tint, 0 = grey), stripes (0 none, 1 horizontal, 2 vertical), area. Factors of images without a single object are NaN/-1.
+    level), bg_chroma (background tint, 0 = grey), grain (median pixel deviation from a 1-px Gaussian smoothing
+    inside the image: 0 for renders, the leftover noise of generated images), stripes (0 none, 1 horizontal, 2 vertical), area. Factors of images without a single object are NaN/-1.
     """
     x = images.detach().cpu().float().numpy() if isinstance(images, torch.Tensor) else np.asarray(images, np.float32)
     n = x.shape[0]
-    out = {k: np.full(n, np.nan) for k in ("hue", "r", "cx", "cy", "bg", "bg_chroma", "area")}
+    out = {k: np.full(n, np.nan) for k in ("hue", "r", "cx", "cy", "bg", "bg_chroma", "grain", "area")}
     out.update(single=np.zeros(n, bool), n_objects=np.zeros(n, int), cls=np.full(n, -1), stripes=np.full(n, -1))
     for i in range(n):
         _measure_one(np.clip(x[i].transpose(1, 2, 0), 0.0, 1.0), i, out)
     return out
+
+
+def _border_mask(shape) -> np.ndarray:
+    m = np.zeros(shape, bool)
+    m[0], m[-1], m[:, 0], m[:, -1] = True, True, True, True
+    return m
 
 
 def _background(img: np.ndarray) -> tuple[np.ndarray, float]:
@@ -53,9 +62,13 @@ def _background(img: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
-    bgc, noise = _background(img)
+    bgc, _ = _background(img)
     out["bg"][i], out["bg_chroma"][i] = float(bgc.mean()), float(bgc.max() - bgc.min())
-    fg = np.linalg.norm(img - bgc, axis=-1) > max(FG_DIST_MIN, 4.0 * noise)
+    # segment on a lightly smoothed copy so pixel grain neither hides an object nor splits it; factors use img
+    smooth = ndimage.gaussian_filter(img, sigma=(SEG_SIGMA, SEG_SIGMA, 0), mode="nearest")
+    sbg, noise = _background(smooth)
+    out["grain"][i] = float(np.median(np.linalg.norm(img - smooth, axis=-1)[~_border_mask(img.shape[:2])]))
+    fg = np.linalg.norm(smooth - sbg, axis=-1) > max(FG_DIST_MIN, 4.0 * noise)
     labels, k = ndimage.label(fg)
     sizes = ndimage.sum(fg, labels, range(1, k + 1)) if k else np.zeros(0)
     big = [j + 1 for j, s in enumerate(sizes) if s >= MIN_COMPONENT_PX]
@@ -72,6 +85,9 @@ def _measure_one(img: np.ndarray, i: int, out: dict) -> None:
     ang = 2 * np.pi * _hue(img[core])
     hue = float((np.arctan2((w * np.sin(ang)).sum(), (w * np.cos(ang)).sum()) / (2 * np.pi)) % 1.0)
     cover = _coverage(img, hue, bgc) * comp
+    inner = np.median(cover[core])  # 1 for renders; a generated object's colour may sit off the mixing line
+    if 0.2 < inner < 1.0:
+        cover = np.clip(cover / inner, 0.0, 1.0)
     area = float(cover.sum())
     if area < 1.0:
         out["single"][i] = False
