@@ -4,7 +4,9 @@ The reference code fits sklearn's SVC(kernel="linear", C=1) on flattened feature
 n = w / |w|; its "distance" is the projection <h, n> through the origin (intercept unused), and the edit moves h to
 a target d: h' = h + (d - <h, n>) n (SPEC.md §3.3-3.4). With N << D the same libsvm problem is solved on the N x N
 Gram matrix (kernel="precomputed"), and w = sum_i alpha_i y_i x_i is assembled from the support vectors: memory
-O(N^2 + N D) instead of libsvm copying N x D features, and the same normal.
+O(N^2 + N D) instead of libsvm copying N x D features, and the same normal. The same fit on x_t features (the
+paper's "z-space" boundary, §3.3) gives the normal the x_t move uses. radius_match is the radius-matching proxy for
+the mixing step (§3.2).
 """
 from __future__ import annotations
 
@@ -59,3 +61,13 @@ def move_to_distance(h: torch.Tensor, normal: torch.Tensor, d) -> torch.Tensor:
     d = torch.as_tensor(d, dtype=torch.float32, device=h.device)
     step = (d - projection(h, normal)).view(-1, *[1] * (h.dim() - 1))
     return (h.float() + step * normal.to(h.device).float()).to(h.dtype)
+
+
+def radius_match(r_sampled, r_inverted, delta: float) -> tuple[int, bool]:
+    """Radius-matching proxy for the mixing step (SPEC.md §3.2 proxy 1, [INFERRED]; the paper's criterion is not
+    public): inputs in sampling order (high t first); the first (noisiest) index whose relative gap
+    |r_s - r_i| / r_s is below delta -> (index, True), else the index of the smallest gap -> (index, False)."""
+    rs, ri = np.asarray(r_sampled, dtype=float), np.asarray(r_inverted, dtype=float)
+    gap = np.abs(rs - ri) / np.maximum(rs, 1e-12)
+    ok = np.nonzero(gap < delta)[0]
+    return (int(ok[0]), True) if len(ok) else (int(np.argmin(gap)), False)

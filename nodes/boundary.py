@@ -1,16 +1,18 @@
-"""SVM Boundary and Boundary Edit (BoundaryDiffusion, Zhu et al. 2023)."""
+"""SVM Boundary, Boundary Edit and Mixing-Step Search (BoundaryDiffusion, Zhu et al. 2023)."""
 from __future__ import annotations
+
+import logging
 
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_unet
-from ..core.backends.comfy_boundary import boundary_direction, boundary_tap
+from ..core.backends.comfy_boundary import MODES, SPACES, boundary_direction, with_boundary_edit
 from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits
 from .common import sampling_inputs
-from .types import Direction as DirectionType
+from .types import Direction as DirectionType, Trajectory as TrajectoryType
 
 SVM = "SVM Boundary"
 EDIT = "Boundary Edit"
@@ -35,16 +37,19 @@ class SVMBoundary(io.ComfyNode):
                     io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
                     io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1, tooltip="SVM regularisation."),
                     io.Int.Input("holdout_every", default=5, min=0, max=100,
-                                 tooltip="Every n-th example is held out to report accuracy (0: none).")],
+                                 tooltip="Every n-th example is held out to report accuracy (0: none)."),
+                    io.Combo.Input("space", options=list(SPACES), default="h",
+                                   tooltip="h: the mid-block output; x_t: the noisy latent the U-Net sees at that "
+                                           "step (the paper's z-space boundary).")],
             outputs=[DirectionType.Output(display_name="boundary"), io.String.Output(display_name="report")])
 
     @classmethod
     def execute(cls, model, class_a, class_b, negative, latent_image, seeds_a, seeds_b, mixing_percent, steps, cfg,
-                sampler_name, scheduler, record_branch, C, holdout_every) -> io.NodeOutput:
+                sampler_name, scheduler, record_branch, C, holdout_every, space="h") -> io.NodeOutput:
         a, b = parse_seeds(SVM, "seeds_a", seeds_a), parse_seeds(SVM, "seeds_b", seeds_b)
         d, text = boundary_direction(model, class_a, class_b, negative, latent_image["samples"], a, b,
                                      mixing_percent, steps, cfg, sampler_name, scheduler, record_branch, C, "gram",
-                                     holdout_every, SVM)
+                                     holdout_every, SVM, space)
         return io.NodeOutput(d, text, ui=ui.PreviewText(text))
 
 
@@ -76,27 +81,58 @@ class BoundaryEdit(io.ComfyNode):
     def define_schema(cls):
         return io.Schema(
             node_id="LD_BoundaryEdit", display_name=EDIT, category="latent_directions/edit",
-            description="MODEL -> MODEL: at the boundary's mixing step, moves h to signed distance d along the SVM "
-                        "normal, h + (d - <h, n>) n, in one step (BoundaryDiffusion). The class A side is where "
-                        "the report's class A distance lies.",
+            description="MODEL -> MODEL: at the boundary's mixing step, moves h (or x_t, for an x_t boundary) to "
+                        "signed distance d along the SVM normal, h + (d - <h, n>) n, in one step (BoundaryDiffusion). "
+                        "The class A side is where the report's class A distance lies. While sampling, the node shows "
+                        "each sample's signed distance before the move.",
             inputs=[io.Model.Input("model"), DirectionType.Input("boundary"),
                     io.Float.Input("distance", default=0.0, min=-10000.0, max=10000.0, step=0.5,
                                    tooltip="Target signed distance <h, n> (see the SVM report for each class's mean)."),
-                    io.Combo.Input("branch", options=list(BRANCHES), default="both")],
-            outputs=[io.Model.Output()])
+                    io.Combo.Input("branch", options=list(BRANCHES), default="both",
+                                   tooltip="CFG branches whose h is moved (an x_t move acts on the shared latent)."),
+                    io.Combo.Input("mode", options=list(MODES), default=MODES[0],
+                                   tooltip="single step: the paper. lagged: also replace h at every later step by the "
+                                           "previous step's un-edited h, as the authors' code does (h boundaries only).")],
+            outputs=[io.Model.Output()], hidden=[io.Hidden.unique_id])
 
     @classmethod
-    def execute(cls, model, boundary, distance, branch) -> io.NodeOutput:
+    def execute(cls, model, boundary, distance, branch, mode=MODES[0]) -> io.NodeOutput:
         comfy_unet.require_unet(model, EDIT)
         if boundary.meta.get("method") != "svm_boundary" or boundary.k != 1:
             raise LatentDirectionsError(EDIT, f"this is a {boundary.meta.get('method')} direction, not an SVM boundary",
-                                        "Connect the output of SVM Boundary")
-        check_direction_fits(model, boundary, EDIT)
-        tap = boundary_tap(boundary, distance, comfy_unet.model_sampling(model).log_sigmas.detach().cpu(), branch)
-        return io.NodeOutput(comfy_unet.with_tap(model, tap, EDIT))
+                                        "Connect the output of SVM Boundary, Image-Set Direction or Mixing-Step Search")
+        space = boundary.meta.get("space", "h")
+        check_direction_fits(model, boundary, EDIT, space=space)
+        node_id = getattr(getattr(cls, "hidden", None), "unique_id", None)
+        return io.NodeOutput(with_boundary_edit(model, boundary, distance, branch, mode, EDIT,
+                                                distance_display(node_id, "h" if space == "h" else "x_t", distance)))
+
+
+def distance_display(node_id, q: str, target: float):
+    """on_distance callback: each sample's signed distance before the move, on the node (progress text) and in the log."""
+    shown: dict = {}
+
+    def show(t, chunk, values):
+        name = {0: "cond", 1: "uncond"}.get(chunk, "latent")
+        shown[name] = f"{name}: " + ", ".join(f"{v:+.2f}" for v in values[:16]) + (" ..." if len(values) > 16 else "")
+        where = f" at t={t:.0f}" if t is not None else ""
+        text = f"<{q}, n> before the move{where} (target {target:+.2f})\n" + "\n".join(shown.values())
+        logging.info(f"{EDIT}: {text}")
+        if node_id is not None:
+            try:
+                from server import PromptServer
+                PromptServer.instance.send_progress_text(text, node_id)
+            except Exception:  # no server (scripts, tests)
+                pass
+
+    show.shown = shown
+    return show
 
 
 NODES = [SVMBoundary, BoundaryEdit]
+
+
+PROXIES = ("separability", "radius matching")
 
 
 class MixingStepSearch(io.ComfyNode):
@@ -104,35 +140,44 @@ class MixingStepSearch(io.ComfyNode):
     def define_schema(cls):
         return io.Schema(
             node_id="LD_MixingStepSearch", display_name="Mixing-Step Search", category="latent_directions/discover",
-            description="Fits the SVM boundary at every step and picks the step where the two classes separate best "
-                        "on held-out examples (a documented proxy: BoundaryDiffusion's own criterion is not public). "
-                        "Returns the boundary there, the chosen start percent, and a plot of accuracy over t.",
+            description="Chooses the mixing step by a documented proxy (BoundaryDiffusion's own criterion is not "
+                        "public) and fits the h boundary there. separability: the step where the two classes "
+                        "separate best on held-out examples. radius matching: the noisiest step where the mean |x_t| "
+                        "of the sampled trajectories matches that of DDIM-inverted real images (connect DDIM "
+                        "Inversion's trajectory, same steps and scheduler). Returns the boundary, the chosen start "
+                        "percent, a plot over t and a report naming the proxy.",
             inputs=[io.Model.Input("model"), io.Conditioning.Input("class_a"), io.Conditioning.Input("class_b"),
                     io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
                     io.String.Input("seeds_a", default="0-19"), io.String.Input("seeds_b", default="100-119"),
                     *sampling_inputs(),
                     io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
                     io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1),
-                    io.Int.Input("holdout_every", default=4, min=2, max=100)],
+                    io.Int.Input("holdout_every", default=4, min=0, max=100),
+                    io.Combo.Input("proxy", options=list(PROXIES), default=PROXIES[0]),
+                    io.Float.Input("radius_tolerance", default=0.02, min=1e-4, max=1.0, step=0.005,
+                                   tooltip="radius matching: the relative gap |r_s - r_i| / r_s that counts as a match."),
+                    TrajectoryType.Input("real_trajectory", optional=True,
+                                         tooltip="radius matching: DDIM Inversion's trajectory of real images.")],
             outputs=[DirectionType.Output(display_name="boundary"), io.Float.Output(display_name="mixing_percent"),
                      io.Image.Output(display_name="plot"), io.String.Output(display_name="report")])
 
     @classmethod
     def execute(cls, model, class_a, class_b, negative, latent_image, seeds_a, seeds_b, steps, cfg, sampler_name,
-                scheduler, record_branch, C, holdout_every) -> io.NodeOutput:
+                scheduler, record_branch, C, holdout_every, proxy=PROXIES[0], radius_tolerance=0.02,
+                real_trajectory=None) -> io.NodeOutput:
         import torch
 
         from ..core.backends.comfy_boundary import mixing_step_search
         from ..core.plot import line_plot
         node = "Mixing-Step Search"
         a, b = parse_seeds(node, "seeds_a", seeds_a), parse_seeds(node, "seeds_b", seeds_b)
-        d, text, curve = mixing_step_search(model, class_a, class_b, negative, latent_image["samples"], a, b, steps,
-                                            cfg, sampler_name, scheduler, record_branch, C, holdout_every, node)
-        ts = [c[0] for c in curve]
-        plot = line_plot({"held-out accuracy": (ts, [c[1] for c in curve]), "train accuracy": (ts, [c[2] for c in curve])},
-                         "SVM boundary accuracy per step", "t (sampling runs from high t to low t)")
-        j = ts.index(float(d.timesteps[0]))
-        percent = j / max(len(ts) - 1, 1)
+        d, text, series, title = mixing_step_search(
+            model, class_a, class_b, negative, latent_image["samples"], a, b, steps, cfg, sampler_name, scheduler,
+            record_branch, C, holdout_every, node, "radius" if proxy == PROXIES[1] else "separability",
+            real_trajectory, radius_tolerance)
+        plot = line_plot(series, title, "t (sampling runs from high t to low t)")
+        p = d.meta["params"]
+        percent = p["step_index"] / max(p["n_recorded"] - 1, 1)
         return io.NodeOutput(d, percent, torch.from_numpy(plot).unsqueeze(0), text, ui=ui.PreviewText(text))
 
 

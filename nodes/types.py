@@ -2,3 +2,4 @@
 from comfy_api.latest import io
 
 Direction = io.Custom("DIRECTION")
+Trajectory = io.Custom("LD_TRAJECTORY")

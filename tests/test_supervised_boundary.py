@@ -50,3 +50,8 @@ def test_move_to_distance():
     orth = torch.tensor([0.8, -0.6])
     assert torch.allclose(out @ orth, h @ orth)  # the orthogonal part is untouched
     assert np.isclose(float(B.projection(h, n)[0]), 1.4)
+
+
+def test_radius_match_picks_the_noisiest_step_within_delta():
+    assert B.radius_match([100, 90, 80, 70], [130, 91, 80.5, 70], 0.02) == (1, True)
+    assert B.radius_match([100, 90], [130, 80], 0.02) == (1, False)  # none within: the smallest gap

@@ -1,29 +1,33 @@
-"""BoundaryDiffusion (Zhu et al. 2023) on ComfyUI: h features at the mixing step from labelled seeds, a linear SVM
-boundary (core/boundary.py), and a one-step move of h to a signed distance at the mixing step."""
+"""BoundaryDiffusion (Zhu et al. 2023) on ComfyUI: h or x_t features at the mixing step from labelled seeds (or
+inverted images), a linear SVM boundary (core/boundary.py), the mixing-step search (separability or radius matching,
+SPEC.md §3.2), and the move to a signed distance at the mixing step (§3.4): h in one step (the paper), or the
+reference code's lagged replacement at every later step (a documented option, §3.4 item 4, §3.7), or x_t split
+inside the sampler."""
 from __future__ import annotations
 
+import logging
 import math
 
 import torch
 
-from ..boundary import fit_linear_svm, move_to_distance, projection
+import comfy.patcher_extension
+import comfy.samplers
+
+from ..boundary import fit_linear_svm, move_to_distance, projection, radius_match
 from ..direction import Direction
 from ..errors import LatentDirectionsError
 from ..tap import StepInfo, Tap, continuous_t
 from . import comfy_unet
+from ..trajectory import Trajectory, concat
 from .comfy_supervised import record_trajectories
+
+MODES = ("single step (paper)", "lagged every step (reference code)")
+SPACES = ("h", "x_t")
 
 
 def t_of_percent(model, percent: float) -> float:
     ms = comfy_unet.model_sampling(model)
     return continuous_t(ms.log_sigmas, float(ms.percent_to_sigma(percent)))
-
-
-def features_at(model, cond, negative, latent, seeds, t_target, steps, cfg, sampler_name, scheduler, branch, node):
-    """h at the recorded step nearest t_target for each seed -> (t used, h [N, *shape])."""
-    ts, h = record_trajectories(model, cond, negative, latent, seeds, steps, cfg, sampler_name, scheduler, branch, node)
-    j = min(range(len(ts)), key=lambda i: abs(ts[i] - t_target))
-    return ts[j], h[:, j]
 
 
 def _split(n: int, test_every: int, y: torch.Tensor) -> torch.Tensor:
@@ -45,88 +49,198 @@ def fit_at(ha: torch.Tensor, hb: torch.Tensor, c: float, via: str, test_every: i
     return b, test
 
 
-def boundary_from_features(model, ha, hb, t, c, via, test_every, mix_percent, sampling, extra_params=None):
+def boundary_from_features(model, ha, hb, t, c, via, test_every, mix_percent, sampling, extra_params=None,
+                           space: str = "h"):
+    """SVM boundary DIRECTION from features of class A and B at one t; space "h" (mid-block) or "x_t" (U-Net input)."""
     b, test = fit_at(ha, hb, c, via, test_every)
     d_a, d_b = projection(ha, b.normal), projection(hb, b.normal)
     sig = comfy_unet.signature(model)
-    sig["h_shape"] = list(ha.shape[1:])
+    sig["h_shape" if space == "h" else "x_shape"] = list(ha.shape[1:])
+    q = "<h, n>" if space == "h" else "<x_t, n>"
     acc = f"train {b.train_accuracy:.1%}" + (f", held-out {b.test_accuracy:.1%} ({int(test.sum())})" if test.any() else "")
-    meta = {"method": "svm_boundary", "space": "h", "tap": "unet_mid_out",
+    meta = {"method": "svm_boundary", "space": "h" if space == "h" else "x",
+            "tap": "unet_mid_out" if space == "h" else "unet_input_x_t",
             "params": {"C": c, "solver": via, "t_mix": t, "mix_percent": mix_percent, "train_accuracy": b.train_accuracy,
                        "test_accuracy": b.test_accuracy, "n_support": b.n_support,
                        "mean_distance_a": float(d_a.mean()), "mean_distance_b": float(d_b.mean()),
-                       "scale": "1 = one unit of signed distance <h, n> along the unit normal", **(extra_params or {})},
+                       "scale": f"1 = one unit of signed distance {q} along the unit normal", **(extra_params or {})},
             "model": sig, "sampling": sampling, "labels": ["boundary normal"],
             "provenance": {"n_a": len(ha), "n_b": len(hb)}}
     d = Direction(b.normal.reshape(1, 1, *ha.shape[1:]), torch.tensor([t]), torch.ones(1, 1), meta,
                   {"intercept": torch.tensor([b.intercept])})
-    text = (f"SVM at t={t:.0f}: {acc}; {b.n_support} support vectors; mean signed distance <h,n>: "
+    text = (f"SVM on {space} at t={t:.0f}: {acc}; {b.n_support} support vectors; mean signed distance {q}: "
             f"class A {float(d_a.mean()):+.2f}, class B {float(d_b.mean()):+.2f}")
     return d, text
 
 
 def _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name, scheduler,
-                  branch, node):
+                  branch, node, with_x=False):
     comfy_unet.require_unet(model, node)
     if len(seeds_a) < 2 or len(seeds_b) < 2:
         raise LatentDirectionsError(node, "each class needs at least 2 examples", "Give 10 or more seeds per class")
-    ts, ha = record_trajectories(model, cond_a, negative, latent, seeds_a, steps, cfg, sampler_name, scheduler,
-                                 branch, node)
-    _, hb = record_trajectories(model, cond_b, negative, latent, seeds_b, steps, cfg, sampler_name, scheduler,
-                                branch, node)
-    return ts, ha, hb
+    run = lambda cond, seeds: record_trajectories(model, cond, negative, latent, seeds, steps, cfg, sampler_name,
+                                                  scheduler, branch, node, with_x=with_x)
+    ra, rb = run(cond_a, seeds_a), run(cond_b, seeds_b)
+    if with_x:
+        return ra, rb
+    return ra[0], ra[1], rb[1]
 
 
 def boundary_direction(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, mix_percent, steps, cfg,
-                       sampler_name, scheduler, branch, c, via, test_every, node) -> tuple[Direction, str]:
-    ts, ha, hb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
-                               scheduler, branch, node)
-    t_target = t_of_percent(model, mix_percent)
-    j = min(range(len(ts)), key=lambda i: abs(ts[i] - t_target))
+                       sampler_name, scheduler, branch, c, via, test_every, node, space="h") -> tuple[Direction, str]:
+    ta, tb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
+                           scheduler, branch, node, with_x=True)
     sampling = {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}
-    return boundary_from_features(model, ha[:, j], hb[:, j], ts[j], c, via, test_every, mix_percent, sampling,
-                                  {"branch": branch})
+    return boundary_from_trajectories(model, ta, tb, mix_percent, c, via, test_every, sampling, {"branch": branch},
+                                      space)
+
+
+def boundary_from_trajectories(model, ta: Trajectory, tb: Trajectory, mix_percent, c, via, test_every, sampling,
+                               extra_params, space="h"):
+    """The boundary at the recorded step nearest the mixing percent, on h or x_t of two recorded sets."""
+    j = ta.nearest(t_of_percent(model, mix_percent))
+    fa, fb = (ta.h, tb.h) if space == "h" else (ta.x, tb.x)
+    return boundary_from_features(model, fa[:, j], fb[:, j], ta.ts[j], c, via, test_every, mix_percent, sampling,
+                                  extra_params, space)
 
 
 def mixing_step_search(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
-                       scheduler, branch, c, test_every, node):
-    """Separability proxy (SPEC.md §3.2; the paper's criterion is not public): fit the boundary at every recorded step
-    and choose the step with the best held-out accuracy (ties: the noisiest such step, which leaves the most steps to
-    follow the edit). Returns (boundary at the chosen step, report, [(t, held-out acc, train acc)])."""
-    if test_every < 2:
+                       scheduler, branch, c, test_every, node, proxy="separability", real: Trajectory | None = None,
+                       delta: float = 0.02):
+    """Choose the mixing step by a documented proxy (SPEC.md §3.2; the paper's criterion is not public) and fit the
+    h boundary there. separability: fit at every recorded step, best held-out accuracy (ties: the noisiest such step,
+    which leaves the most steps to follow the edit). radius: the noisiest step where mean |x_t| of the sampled
+    trajectories (both classes) and of `real` (DDIM-inverted real images) differ by less than delta, relatively.
+    Returns (boundary, report, plot series {name: (ts, ys)}, plot title)."""
+    if proxy == "separability" and test_every < 2:
         raise LatentDirectionsError(node, "the search needs held-out examples", "Set holdout_every to 2 or more")
-    ts, ha, hb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
-                               scheduler, branch, node)
-    curve = []
-    for j, t in enumerate(ts):
-        b, _ = fit_at(ha[:, j], hb[:, j], c, "gram", test_every)
-        curve.append((t, b.test_accuracy, b.train_accuracy))
-    best = max(range(len(ts)), key=lambda j: (curve[j][1], ts[j]))
+    if proxy == "radius" and real is None:
+        raise LatentDirectionsError(node, "the radius-matching proxy needs the trajectory of inverted real images",
+                                    "Connect DDIM Inversion's trajectory output to real_trajectory")
+    ta, tb = _trajectories(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
+                           scheduler, branch, node, with_x=True)
+    ts = ta.ts
     sampling = {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}
-    d, text = boundary_from_features(model, ha[:, best], hb[:, best], ts[best], c, "gram", test_every, None, sampling,
-                                     {"branch": branch, "chosen_by": "separability (best held-out accuracy)",
-                                      "curve": [[round(t, 2), a, tr] for t, a, tr in curve]})
-    return d, f"mixing step chosen by separability (best held-out accuracy): t={ts[best]:.0f}\n{text}", curve
+    if proxy == "separability":
+        curve = []
+        for j, t in enumerate(ts):
+            b, _ = fit_at(ta.h[:, j], tb.h[:, j], c, "gram", test_every)
+            curve.append((t, b.test_accuracy, b.train_accuracy))
+        best = max(range(len(ts)), key=lambda j: (curve[j][1], ts[j]))
+        chosen = "separability (best held-out accuracy)"
+        params = {"curve": [[round(t, 2), a, tr] for t, a, tr in curve]}
+        series = {"held-out accuracy": (ts, [x[1] for x in curve]), "train accuracy": (ts, [x[2] for x in curve])}
+        title = "SVM boundary accuracy per step"
+        note = ""
+    else:
+        rts, rr = real.radius()
+        r_s = concat([ta, tb]).radius()[1]
+        pairs = [(j, float(r_s[j]), float(rr[i])) for j, t in enumerate(ts) for i, u in enumerate(rts)
+                 if abs(t - u) <= 0.01 * max(1.0, t)]
+        if len(pairs) < 2:
+            raise LatentDirectionsError(node, "the real-image trajectory shares no timesteps with the search",
+                                        "Invert the real images with the same steps and scheduler, from step 0")
+        k, ok = radius_match([p[1] for p in pairs], [p[2] for p in pairs], delta)
+        best = pairs[k][0]
+        gap = abs(pairs[k][1] - pairs[k][2]) / pairs[k][1]
+        chosen = f"radius matching (|r_s - r_i| / r_s < {delta:g})"
+        note = "" if ok else f"; no step was within {delta:g}, so the closest was taken"
+        pt = [ts[p[0]] for p in pairs]
+        params = {"curve": [[round(ts[j], 2), a, b] for j, a, b in pairs], "delta": delta, "within_delta": ok}
+        series = {"sampled mean |x_t|": (pt, [p[1] for p in pairs]), "inverted mean |x_t|": (pt, [p[2] for p in pairs])}
+        title = "radius of sampled vs inverted x_t per step"
+        note = f" (relative gap {gap:.2%}{note})"
+    d, text = boundary_from_features(model, ta.h[:, best], tb.h[:, best], ts[best], c, "gram", test_every, None,
+                                     sampling, {"branch": branch, "chosen_by": chosen, "step_index": best,
+                                                "n_recorded": len(ts), **params})
+    return d, f"mixing step chosen by {chosen}: t={ts[best]:.0f}{note}\n{text}", series, title
 
 
-def boundary_tap(direction: Direction, distance: float, log_sigmas: torch.Tensor, branch: str = "both") -> Tap:
+def sigma_of_t(log_sigmas: torch.Tensor, t: float) -> float:
+    i = min(int(t), len(log_sigmas) - 2)
+    return math.exp(float(log_sigmas[i]) + (t - i) * float(log_sigmas[i + 1] - log_sigmas[i]))
+
+
+def boundary_tap(direction: Direction, distance: float, log_sigmas: torch.Tensor, branch: str = "both",
+                 mode: str = MODES[0], on_distance=None) -> Tap:
     """REPLACE h by h + (d - <h, n>) n once per sampling run: at the first model call whose sigma is at or below the
-    boundary's mixing-step sigma (the paper's single-step edit). State resets when sigma rises (a new run)."""
+    boundary's mixing-step sigma (the paper's single-step edit). mode "lagged every step (reference code)" then also
+    replaces h at every later call by the un-edited h of the previous call of the same CFG branch (the reference
+    code's one-step lag; per model call, which is per step for euler and ddim). on_distance(t, chunk, [<h, n>]) is
+    called with each sample's signed distance before the move. State resets when sigma rises (a new run)."""
     n = direction.vectors[0, 0]
-    t_mix = float(direction.timesteps[0])
-    i = min(int(t_mix), len(log_sigmas) - 2)
-    sigma_mix = math.exp(float(log_sigmas[i]) + (t_mix - i) * float(log_sigmas[i + 1] - log_sigmas[i]))
-    state = {"last": math.inf, "at": None}
+    sigma_mix = sigma_of_t(log_sigmas, float(direction.timesteps[0]))
+    lagged = mode == MODES[1]
+    state = {"last": math.inf, "at": None, "prev": {}}
 
     def fn(h: torch.Tensor, info: StepInfo, chunk: int):
         s = info.sigma if info.sigma is not None else 0.0
         if s > state["last"] + 1e-9:
-            state["at"] = None
+            state["at"], state["prev"] = None, {}
         state["last"] = s
         if state["at"] is None and s <= sigma_mix * (1 + 1e-6):
             state["at"] = s
-        if state["at"] is not None and abs(s - state["at"]) <= 1e-9 * max(1.0, s):
+        if state["at"] is None:
+            return h
+        if abs(s - state["at"]) <= 1e-9 * max(1.0, s):
+            if on_distance is not None:
+                on_distance(info.t, chunk, projection(h, n.to(h.device)).tolist())
+            state["prev"][chunk] = h
             return move_to_distance(h, n.to(h.device), distance)
+        if lagged:
+            prev, state["prev"][chunk] = state["prev"].get(chunk), h
+            return prev if prev is not None and prev.shape == h.shape else h
         return h
 
     return Tap(fn, "replace", branch=branch)
+
+
+def x_boundary_wrapper(direction: Direction, distance: float, sigma_mix: float, node: str, on_distance=None):
+    """A SAMPLER_SAMPLE wrapper that splits the run at the first step with sigma <= sigma_mix (the step where the h
+    edit happens) and moves x_t there to signed distance d: x_t + (d - <x_t, n>) n, in DDPM scale (the sampler state
+    is x_t * sqrt(1 + sigma^2)). Exact for euler and ddim; other samplers are warned about (comfy_xedit.py)."""
+    n = direction.vectors[0, 0]
+
+    def wrapper(executor, guider, sigmas, extra_args, callback, noise, latent_image, denoise_mask, disable_pbar):
+        sampler = executor.class_obj
+        if not isinstance(sampler, comfy.samplers.KSAMPLER):
+            raise LatentDirectionsError(node, f"the sampler {type(sampler).__name__} cannot be split for an x_t move",
+                                        "Use a stock KSampler sampler such as euler or ddim")
+        k = next((i for i in range(1, len(sigmas) - 1) if float(sigmas[i]) <= sigma_mix * (1 + 1e-6)), 0)
+        if k == 0:
+            logging.warning(f"{node}: the run has no step at or after the boundary's mixing step; x_t was not moved")
+            return executor(guider, sigmas, extra_args, callback, noise, latent_image, denoise_mask, disable_pbar)
+        if getattr(sampler.sampler_function, "__name__", "") != "sample_euler":
+            logging.warning(f"{node}: the x_t move splits the sampler, which is exact only for euler and ddim")
+        total = len(sigmas) - 1
+        cb1 = None if callback is None else (lambda i, d, x, t: callback(i, d, x, total))
+        cb2 = None if callback is None else (lambda i, d, x, t: callback(i + k, d, x, total))
+        x = executor(guider, sigmas[:k + 1], extra_args, cb1, noise, latent_image, denoise_mask, disable_pbar)
+        if x.shape[1:] != n.shape:
+            raise LatentDirectionsError(node, f"the x_t boundary has shape {tuple(n.shape)} but the latent is "
+                                              f"{tuple(x.shape[1:])}", "Sample at the resolution the boundary was made at")
+        c = (1.0 + float(sigmas[k]) ** 2) ** 0.5
+        xt = x / c
+        if on_distance is not None:
+            on_distance(None, None, projection(xt, n.to(x.device)).tolist())
+        x = move_to_distance(xt, n.to(x.device), distance) * c
+        return executor(guider, sigmas[k:], extra_args, cb2, torch.zeros_like(x), x, denoise_mask, disable_pbar)
+
+    return wrapper
+
+
+def with_boundary_edit(model, direction: Direction, distance: float, branch: str, mode: str, node: str,
+                       on_distance=None):
+    """A clone of model that moves h (an h boundary) or x_t (an x_t boundary) to distance d at the mixing step."""
+    log_sigmas = comfy_unet.model_sampling(model).log_sigmas.detach().cpu()
+    if direction.meta.get("space", "h") == "h":
+        return comfy_unet.with_tap(model, boundary_tap(direction, distance, log_sigmas, branch, mode, on_distance), node)
+    if mode != MODES[0]:
+        raise LatentDirectionsError(node, "the lagged replacement exists only for h boundaries (an x_t boundary moves "
+                                          "x_t once)", f"Set mode to {MODES[0]} or use an h boundary")
+    comfy_unet.require_unet(model, node)
+    m = model.clone()
+    w = x_boundary_wrapper(direction, distance, sigma_of_t(log_sigmas, float(direction.timesteps[0])), node,
+                           on_distance)
+    m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.SAMPLER_SAMPLE, f"latent_directions_xb_{id(w)}", w)
+    return m

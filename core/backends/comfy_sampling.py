@@ -1,15 +1,14 @@
 """Running ComfyUI's own sampler inside a node: per-sample seeded noise, progress bar, interrupts, h recording."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 import torch
 
 import comfy.model_management
+import comfy.patcher_extension
 import comfy.sample
 import comfy.utils
 
-from ..tap import COND, UNCOND, reader
+from ..tap import COND, UNCOND, continuous_t, reader
 from . import comfy_unet
 
 
@@ -38,16 +37,37 @@ def sample_recording_h(model, branch: str, node: str, **kw) -> tuple[torch.Tenso
 
     Returns (latent, {continuous t: h [B, C, H, W] float32 on the CPU}); the first call at each t is kept.
     """
+    m, rec_h, _ = recording_model(model, branch, node)
+    return sample(m, **kw), rec_h
+
+
+def recording_model(model, branch: str, node: str, record_x: bool = False):
+    """A clone of model that records, at every model call, h of `branch` and (record_x) the U-Net input x_t
+    (DDPM scale, calculate_input of the sampler state) -> (model, {t: h}, {t: x_t}); the first call at each t wins."""
     want = COND if branch == "cond" else UNCOND
-    rec: dict[float, list] = defaultdict(list)
+    rec_h: dict[float, torch.Tensor] = {}
+    rec_x: dict[float, torch.Tensor] = {}
 
     def record(h, info, chunk):
         if chunk == want:
-            rec[round(float(info.t), 6)].append(h)
+            rec_h.setdefault(round(float(info.t), 6), h)
 
     m = comfy_unet.with_tap(model, reader(record), node)
-    out = sample(m, **kw)
-    return out, {t: hs[0] for t, hs in rec.items()}
+    if record_x:
+        ms = comfy_unet.model_sampling(model)
+        log_sigmas = ms.log_sigmas.detach().cpu()
+
+        def wrapper(executor, x, t, *args, **kwargs):
+            opts = args[3] if len(args) > 3 else kwargs.get("transformer_options", {})
+            b = x.shape[0] // max(len(opts.get("cond_or_uncond", [0])), 1)  # every CFG chunk carries the same x
+            key = round(continuous_t(log_sigmas, float(t.reshape(-1)[0])), 6)
+            if key not in rec_x:
+                rec_x[key] = ms.calculate_input(t[:b], x[:b]).detach().float().cpu()
+            return executor(x, t, *args, **kwargs)
+
+        m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.APPLY_MODEL, f"latent_directions_x_{id(rec_x)}",
+                               wrapper)
+    return m, rec_h, rec_x
 
 
 def progress_bar(total: int):

@@ -9,24 +9,41 @@ import comfy.model_management
 from ..direction import Direction
 from ..errors import LatentDirectionsError
 from ..supervised import mean_difference
+from ..trajectory import Trajectory
 from . import comfy_sampling, comfy_unet
 
 
 def record_trajectories(model, positive, negative, latent, seeds, steps, cfg, sampler_name, scheduler, branch,
-                        node, batch_size=16, bar=None) -> tuple[list[float], torch.Tensor]:
-    """h of `branch` at every step for each seed -> (timesteps in sampling order, h [N, T, *shape])."""
-    chunks, ts = [], None
+                        node, batch_size=16, bar=None, with_x=False):
+    """h of `branch` at every step for each seed -> (timesteps in sampling order, h [N, T, *shape]); with_x: a
+    Trajectory that also holds the U-Net input x_t of each step."""
+    hs, xs, ts = [], [], None
     for i in range(0, len(seeds), batch_size):
         comfy.model_management.throw_exception_if_processing_interrupted()
         s = seeds[i:i + batch_size]
-        _, traj = comfy_sampling.sample_recording_h(
-            model, branch, node, positive=positive, negative=negative, latent=latent[:1].repeat(len(s), 1, 1, 1),
-            seeds=s, steps=steps, cfg=cfg, sampler_name=sampler_name, scheduler=scheduler, progress=bar)
-        order = sorted(traj, reverse=True)
+        m, rec_h, rec_x = comfy_sampling.recording_model(model, branch, node, record_x=with_x)
+        comfy_sampling.sample(m, positive, negative, latent[:1].repeat(len(s), 1, 1, 1), s, steps, cfg, sampler_name,
+                              scheduler, progress=bar)
+        order = sorted(rec_h, reverse=True)
         if ts is None:
             ts = order
-        chunks.append(torch.stack([traj[t] for t in order], dim=1))
-    return ts, torch.cat(chunks)
+        hs.append(torch.stack([rec_h[t] for t in order], dim=1))
+        if with_x:
+            xs.append(torch.stack([rec_x[t] for t in order], dim=1))
+    if not with_x:
+        return ts, torch.cat(hs)
+    return Trajectory(ts, torch.cat(hs), torch.cat(xs), meta={"source": "sampled", "branch": branch})
+
+
+def direction_from_sets(model, ts, pos, neg, params, sampling, label, provenance) -> Direction:
+    """Mean-difference DIRECTION (eq. 11) from two recorded sets h [N, T, *shape] on the same timesteps."""
+    unit, scale = mean_difference(pos, neg)
+    sig = comfy_unet.signature(model)
+    sig["h_shape"] = list(unit.shape[1:])
+    meta = {"method": "mean_difference", "space": "h", "tap": "unet_mid_out",
+            "params": {**params, "scale": "|mean(h | with) - mean(h | without)| per step (strength 1 = the raw difference)"},
+            "model": sig, "sampling": sampling, "labels": [label], "provenance": provenance}
+    return Direction(unit.unsqueeze(0), torch.tensor(ts), scale.unsqueeze(0), meta)
 
 
 def mean_difference_direction(model, with_cond, without_cond, negative, latent, seeds_with, seeds_without, steps,
@@ -42,12 +59,7 @@ def mean_difference_direction(model, with_cond, without_cond, negative, latent, 
                                   branch, node, bar=bar)
     _, neg = record_trajectories(model, without_cond, negative, latent, seeds_without, steps, cfg, sampler_name,
                                  scheduler, branch, node, bar=bar)
-    unit, scale = mean_difference(pos, neg)
-    sig = comfy_unet.signature(model)
-    sig["h_shape"] = list(unit.shape[1:])
-    meta = {"method": "mean_difference", "space": "h", "tap": "unet_mid_out",
-            "params": {"n_with": len(seeds_with), "n_without": len(seeds_without), "branch": branch,
-                       "scale": "|mean(h | with) - mean(h | without)| per step (strength 1 = the raw difference)"},
-            "model": sig, "sampling": {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler},
-            "labels": [label], "provenance": {"seeds_with": seeds_with[:64], "seeds_without": seeds_without[:64]}}
-    return Direction(unit.unsqueeze(0), torch.tensor(ts), scale.unsqueeze(0), meta)
+    return direction_from_sets(model, ts, pos, neg, {"n_with": len(seeds_with), "n_without": len(seeds_without),
+                                                     "branch": branch},
+                               {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}, label,
+                               {"seeds_with": seeds_with[:64], "seeds_without": seeds_without[:64]})
