@@ -19,6 +19,8 @@ from typing import Callable
 
 import torch
 
+from .errors import LatentDirectionsError
+
 Batched = Callable[[torch.Tensor], torch.Tensor]  # [b, *in] -> [b, *out] (jvp) or [b, *out] -> [b, *in] (vjp)
 
 
@@ -44,8 +46,7 @@ def _orth_rows(w: torch.Tensor) -> torch.Tensor:
 
 def max_principal_angle(a: torch.Tensor, b: torch.Tensor) -> float:
     """Largest principal angle between the row spans of a and b (both with orthonormal rows)."""
-    c = torch.linalg.svdvals(a.reshape(a.shape[0], -1).double() @ b.reshape(b.shape[0], -1).double().T)
-    return float(torch.arccos(c.min().clamp(-1.0, 1.0)))
+    return float(principal_angles(a, b).max())
 
 
 def top_singular(jvp: Batched, vjp: Batched, in_shape: tuple[int, ...], k: int, iters: int = 50,
@@ -145,8 +146,38 @@ def parallel_transport(u_a: torch.Tensor, u_b: torch.Tensor, v_b: torch.Tensor) 
     return (v / v.norm().clamp_min(1e-30)).to(v_b.dtype).reshape(v_b.shape[1:])
 
 
+def principal_angles(u1: torch.Tensor, u2: torch.Tensor) -> torch.Tensor:
+    """Principal angles (ascending) between the row spans of u1 [k1, *h] and u2 [k2, *h]. Rows are re-orthonormalised
+    in float64 and small angles come from sines (arccos of cosines near 1 loses half the digits; Knyazev & Argentati
+    2002)."""
+    q1, q2 = _orth_rows(u1.double()).reshape(u1.shape[0], -1), _orth_rows(u2.double()).reshape(u2.shape[0], -1)
+    if q1.shape[0] > q2.shape[0]:
+        q1, q2 = q2, q1
+    cos = torch.linalg.svdvals(q1 @ q2.T).clamp(0.0, 1.0)  # descending
+    sin = torch.linalg.svdvals(q1 - (q1 @ q2.T) @ q2).clamp(0.0, 1.0).flip(0)  # ascending
+    return torch.where(cos > 0.5 ** 0.5, torch.arcsin(sin), torch.arccos(cos))
+
+
 def tangent_distance(u1: torch.Tensor, u2: torch.Tensor) -> float:
-    """Geodesic (Grassmann) distance between two tangent spaces spanned by orthonormal rows u1, u2 [k, *h]:
+    """Geodesic (Grassmann) distance between two tangent spaces spanned by the rows of u1, u2 [k, *h]:
     sqrt(sum_k theta_k^2), theta_k the principal angles (Park et al. v1 §4.2)."""
-    c = torch.linalg.svdvals(u1.reshape(u1.shape[0], -1).double() @ u2.reshape(u2.shape[0], -1).double().T)
-    return float(torch.arccos(c.clamp(-1.0, 1.0)).pow(2).sum().sqrt())
+    return float(principal_angles(u1, u2).pow(2).sum().sqrt())
+
+
+def output_mask(mask: torch.Tensor, hw: tuple[int, int], node: str) -> torch.Tensor:
+    """Haas et al. eqs. 9-10 (masked Jacobian d(M * eps)/dh): a ComfyUI MASK [H, W] or [B, H, W] (the first is used),
+    in pixels or latent cells, area-resized to the model output's H x W -> [1, 1, H, W]. Soft values are kept (the
+    paper's M is binary; a soft M weights the region)."""
+    m = mask.detach().float()
+    m = m.reshape(-1, *m.shape[-2:])[:1] if m.dim() >= 2 else m
+    if m.dim() != 3 or m.numel() == 0:
+        raise LatentDirectionsError(node, f"the mask has shape {tuple(mask.shape)}", "Connect a MASK of shape [H, W]")
+    mh, mw = m.shape[-2:]
+    if abs(mw - hw[1] * mh / hw[0]) > mh / hw[0]:  # more than one latent cell off
+        raise LatentDirectionsError(node, f"the mask is {mh}x{mw} but the image is {hw[0]}x{hw[1]} latent cells "
+                                          "(another aspect ratio)", "Use a mask of the image's size")
+    m = torch.nn.functional.interpolate(m.unsqueeze(0), size=tuple(hw), mode="area")
+    if float(m.abs().max()) <= 0.0:
+        raise LatentDirectionsError(node, "the mask is empty (all zero), so the masked Jacobian is zero",
+                                    "Paint the region whose noise prediction should change")
+    return m

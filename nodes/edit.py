@@ -48,7 +48,10 @@ class ApplyLatentEdit(io.ComfyNode):
             category="latent_directions/edit",
             description="Adds strength x scale x direction to the U-Net's mid-block output h at every step inside "
                         "the window (Haas et al.). Strength 1 = one unit of the direction's own scale (PCA: one "
-                        "standard deviation). Works with every stock sampler; the input MODEL is not changed.",
+                        "standard deviation). Works with every stock sampler; the input MODEL is not changed. An "
+                        "x-space (pullback) direction instead splits the sampler at its step and adds strength x v "
+                        "to x_t, or runs Park's (s, N) x-space guidance there; the split is exact for euler and ddim: "
+                        f"{NOT_FAITHFUL}.",
             inputs=[io.Model.Input("model"), DirectionType.Input("direction"),
                     io.Float.Input("strength", default=1.0, min=-100.0, max=100.0, step=0.1, display_mode=io.NumberDisplay.slider,
                                    tooltip="Multiplier of each direction's own scale; negative reverses it."),
@@ -63,34 +66,52 @@ class ApplyLatentEdit(io.ComfyNode):
                     io.String.Input("per_direction_strengths", default="", optional=True,
                                     tooltip="Optional: one multiplier per direction of the set, e.g. '1, 0, -0.5'."),
                     io.Boolean.Input("resample", default=False, optional=True,
-                                     tooltip="Resize the direction bilinearly when sampling at another resolution.")],
+                                     tooltip="Resize the direction bilinearly when sampling at another resolution."),
+                    *x_mode_inputs()],
             outputs=[io.Model.Output()])
 
     @classmethod
     def execute(cls, model, direction, strength, start_percent, end_percent, branch,
-                per_direction_strengths="", resample=False) -> io.NodeOutput:
+                per_direction_strengths="", resample=False, x_mode="add", guidance_scale=1.0,
+                guidance_steps=16) -> io.NodeOutput:
         check_window(start_percent, end_percent)
         comfy_unet.require_unet(model, NODE)
         s = strengths_for(direction, strength, per_direction_strengths)
         if direction.meta.get("space") == "x":
-            return apply_x_edit(model, direction, s)
+            return apply_x_edit(model, direction, s, guidance_of(x_mode, guidance_scale, guidance_steps))
         check_direction_fits(model, direction)
         tap = edit_tap(direction, s, comfy_unet.window_from_percent(model, start_percent, end_percent), branch,
                        resample, NODE)
         return io.NodeOutput(comfy_unet.with_tap(model, tap, NODE))
 
 
-def apply_x_edit(model, direction, strengths) -> io.NodeOutput:
-    """x-space (pullback) directions: x_t <- x_t + strength * v at the direction's own step, by splitting the
-    sampler there (the window inputs do not apply)."""
+def x_mode_inputs() -> list:
+    split = f"Only for x-space directions; the sampler is split at the edit step ({NOT_FAITHFUL})."
+    return [io.Combo.Input("x_mode", options=["add", "guidance"], default="add", optional=True,
+                           tooltip="add: x_t <- x_t + strength x v. guidance: Park's x-space guidance, N times "
+                                   "x <- x + s (eps(x + strength x v) - eps(x)) at the same step. " + split),
+            io.Float.Input("guidance_scale", default=1.0, min=-100.0, max=100.0, step=0.01, optional=True,
+                           tooltip="s of the x-space guidance (reference: 0.1 pixel models, 1 SD). 0 = no edit."),
+            io.Int.Input("guidance_steps", default=16, min=1, max=1000, optional=True,
+                         tooltip="N, the number of guidance iterations (reference: 16, 64 with an edit prompt).")]
+
+
+def guidance_of(x_mode: str, scale: float, steps: int):
+    return (float(scale), int(steps)) if x_mode == "guidance" else None
+
+
+def apply_x_edit(model, direction, strengths, guidance=None) -> io.NodeOutput:
+    """x-space (pullback) directions: x_t <- x_t + strength * v at the direction's own step, or (s, N) guidance
+    along strength * v, by splitting the sampler there (the window inputs do not apply)."""
     check_direction_fits(model, direction, NODE, space="x")
     sigma = float(direction.meta.get("params", {}).get("at_sigma", 0.0))
     if sigma <= 0.0:
         raise LatentDirectionsError(NODE, "the x-space direction does not record the sigma it was found at",
                                     "Re-create it with Jacobian Directions (pullback)")
-    m = with_x_edit(model, direction, strengths, sigma, NODE)
+    m = with_x_edit(model, direction, strengths, sigma, NODE, guidance)
     t = float(direction.timesteps[0])
-    return io.NodeOutput(m, ui=ui.PreviewText(f"x-space edit at t={t:.0f} (sigma {sigma:.3g}); {NOT_FAITHFUL}"))
+    how = "" if guidance is None else f", guidance s={guidance[0]:g} N={guidance[1]}"
+    return io.NodeOutput(m, ui=ui.PreviewText(f"x-space edit at t={t:.0f} (sigma {sigma:.3g}{how}); {NOT_FAITHFUL}"))
 
 
 NODES = [ApplyLatentEdit]

@@ -44,13 +44,22 @@ class JacobianDirections(io.ComfyNode):
                     io.Combo.Input("step_scale", options=["gain", "singular_value"], default="gain",
                                    tooltip="Scale at each step: gain = |J_t v| of the found vector (one JVP per step); "
                                            "singular_value = the k-th singular value of each step's own Jacobian "
-                                           "(reference code; k SVDs more).")],
+                                           "(reference code; k SVDs more)."),
+                    io.Mask.Input("mask", optional=True,
+                                  tooltip="Denoiser mode only: restrict the output to this region, J = d(M * eps) / d h "
+                                          "(Haas et al. masked Jacobian). Resized to the latent; soft values weight.")],
             outputs=[DirectionType.Output(display_name="direction")])
 
     @classmethod
     def execute(cls, mode, model, positive, negative, latent_image, seed, steps, cfg, sampler_name, scheduler,
-                at_percent, k, iterations, tolerance, step_scale) -> io.NodeOutput:
+                at_percent, k, iterations, tolerance, step_scale, mask=None) -> io.NodeOutput:
         comfy_unet.require_unet(model, NODE)
+        if mask is not None and mode != "denoiser":
+            raise LatentDirectionsError(NODE, "a mask restricts the denoiser output and does not apply in pullback mode",
+                                        "Disconnect the mask or use mode denoiser")
+        if mask is not None:
+            from ..core.jacobian import output_mask
+            mask = output_mask(mask, tuple(latent_image["samples"].shape[-2:]), NODE)
         check = comfy.model_management.throw_exception_if_processing_interrupted
         calls = CJ.capture_calls(model, positive, negative, latent_image["samples"], seed, steps, cfg, sampler_name,
                                  scheduler, NODE)
@@ -61,15 +70,16 @@ class JacobianDirections(io.ComfyNode):
         if mode == "pullback":
             return pullback_output(model, calls[j], k, iterations, tolerance, check, seed,
                                    {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler})
-        res, nbytes = CJ.denoiser_svd(model, calls[j], k, iterations, tolerance, chunk=k, check=check)
+        res, nbytes = CJ.denoiser_svd(model, calls[j], k, iterations, tolerance, chunk=k, check=check, mask=mask)
         v = res.v.float()
         if step_scale == "gain":
-            scales = CJ.gains(model, calls, v, check=check)
+            scales = CJ.gains(model, calls, v, check=check, mask=mask)
         else:
             per = []
             prev = None
             for call in calls:
-                r, _ = CJ.denoiser_svd(model, call, v.shape[0], iterations, tolerance, chunk=k, check=check, v0=prev)
+                r, _ = CJ.denoiser_svd(model, call, v.shape[0], iterations, tolerance, chunk=k, check=check, v0=prev,
+                                       mask=mask)
                 prev = r.v
                 per.append(r.s.float())
             scales = torch.stack(per, dim=1)
@@ -80,6 +90,8 @@ class JacobianDirections(io.ComfyNode):
                 "params": {"k": v.shape[0], "at_t": calls[j].t, "iterations": res.iterations,
                            "max_angle": res.max_angle, "tolerance": tolerance, "step_scale": step_scale,
                            "singular_values_at_t": res.s.tolist(), "weight_copy_bytes": nbytes,
+                           "masked": mask is not None,
+                           **({"mask_fraction": float(mask.mean())} if mask is not None else {}),
                            "scale": "strength 1 = one singular value (or gain) of each step"},
                 "model": sig, "sampling": {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler},
                 "labels": [f"J{i} @t{calls[j].t:.0f}" for i in range(v.shape[0])], "provenance": {"seed": seed}}
@@ -157,21 +169,31 @@ NODES.append(ParallelTransport)
 class XEditLatent(io.ComfyNode):
     @classmethod
     def define_schema(cls):
+        from .edit import x_mode_inputs
         return io.Schema(
             node_id="LD_XEditLatent", display_name="x-space Edit Latent", category="latent_directions/edit",
             description="Adds strength x v (an x-space direction, x_t units) to a LATENT between two KSamplerAdvanced: "
                         "the first ends at end_at_step with 'return_with_leftover_noise', the second starts there "
-                        "with add_noise disabled. Give the same steps and scheduler as the samplers.",
+                        "with add_noise disabled. Give the same steps and scheduler as the samplers. x_mode guidance "
+                        "runs Park's (s, N) x-space guidance instead and needs positive, negative and cfg.",
             inputs=[io.Model.Input("model"), io.Latent.Input("latent"), DirectionType.Input("direction"),
                     io.Float.Input("strength", default=1.0, min=-1000.0, max=1000.0, step=0.1),
                     io.Int.Input("steps", default=20, min=1, max=10000),
                     io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
                     io.Int.Input("at_step", default=10, min=0, max=10000,
-                                 tooltip="The first sampler's end_at_step (= the second's start_at_step).")],
+                                 tooltip="The first sampler's end_at_step (= the second's start_at_step)."),
+                    *x_mode_inputs(),
+                    io.Conditioning.Input("positive", optional=True, tooltip="guidance only: as on the samplers."),
+                    io.Conditioning.Input("negative", optional=True, tooltip="guidance only: as on the samplers."),
+                    io.Float.Input("cfg", default=1.0, min=0.0, max=100.0, step=0.1, optional=True,
+                                   tooltip="guidance only: CFG of the guidance's noise prediction (reference: 1).")],
             outputs=[io.Latent.Output()])
 
     @classmethod
-    def execute(cls, model, latent, direction, strength, steps, scheduler, at_step) -> io.NodeOutput:
+    def execute(cls, model, latent, direction, strength, steps, scheduler, at_step, x_mode="add", guidance_scale=1.0,
+                guidance_steps=16, positive=None, negative=None, cfg=1.0) -> io.NodeOutput:
+        from ..core.backends.comfy_xedit import guide_latent
+        from .edit import guidance_of
         node = "x-space Edit Latent"
         if direction.meta.get("space") != "x":
             raise LatentDirectionsError(node, "this is an h-space direction", "Use Apply Latent Edit at Timestep for "
@@ -179,14 +201,25 @@ class XEditLatent(io.ComfyNode):
         if at_step >= steps:
             raise LatentDirectionsError(node, f"at_step {at_step} is not before the last step ({steps})",
                                         "Use the first sampler's end_at_step, below steps")
+        if direction.vectors[0, 0].numel() != latent["samples"][0].numel():
+            raise LatentDirectionsError(node, f"the direction has shape {tuple(direction.vectors.shape[2:])} but the "
+                                              f"latent is {tuple(latent['samples'].shape[1:])}",
+                                        "Use a latent of the resolution the direction was made at")
+        guidance = guidance_of(x_mode, guidance_scale, guidance_steps)
+        if guidance is not None and (positive is None or negative is None):
+            raise LatentDirectionsError(node, "x_mode guidance evaluates the model and needs its conditioning",
+                                        "Connect positive and negative (as on the samplers) or use x_mode add")
         sigmas = comfy.samplers.calculate_sigmas(comfy_unet.model_sampling(model), scheduler, steps)
         s = float(sigmas[at_step])
         inner = model.model
-        x = inner.process_latent_in(latent["samples"].float())
-        v = (direction.scales[:, 0].view(-1, 1) * direction.vectors[:, 0].flatten(1)).sum(0).reshape(x.shape[1:])
-        x = x + strength * v * (1.0 + s * s) ** 0.5
+        v = (direction.scales[:, 0].view(-1, 1) * direction.vectors[:, 0].flatten(1)).sum(0)
+        v = strength * v.reshape(latent["samples"].shape[1:])
         out = dict(latent)
-        out["samples"] = inner.process_latent_out(x)
+        if guidance is not None:
+            out["samples"] = guide_latent(model, latent["samples"].float(), v, s, guidance, positive, negative, cfg)
+            return io.NodeOutput(out)
+        x = inner.process_latent_in(latent["samples"].float())
+        out["samples"] = inner.process_latent_out(x + v * (1.0 + s * s) ** 0.5)
         return io.NodeOutput(out)
 
 

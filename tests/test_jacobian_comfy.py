@@ -173,3 +173,47 @@ def test_latent_x_edit_between_two_samplers_matches_the_wrapper(comfy, tiny_sd15
     one_pass = comfy.sample.sample(wrapped, noise, 6, 2.0, "euler", "normal", pos, neg, latent, seed=0,
                                    disable_pbar=True)
     assert torch.allclose(second, one_pass, atol=1e-4)
+
+
+def test_masked_denoiser_matches_dense_masked_jacobian(inference_model):
+    from latent_directions.core.jacobian import output_mask
+    pos, neg = sd15_conds()
+    pixel_mask = torch.zeros(1, 64, 64)
+    pixel_mask[:, 8:40, :32] = 1.0  # a pixel-space mask, area-resized to the 8x8 latent
+    m = output_mask(pixel_mask, (8, 8), "test")
+    assert m.shape == (1, 1, 8, 8) and torch.equal(m[0, 0, 1:5, :4], torch.ones(4, 4)) and m.sum() == 16
+    with torch.inference_mode():
+        calls = CJ.capture_calls(inference_model, pos, neg, torch.zeros(1, 4, 8, 8), 5, 4, 2.0, "euler", "normal", "t")
+        res, _ = CJ.denoiser_svd(inference_model, calls[2], k=3, iters=1000, tol=1e-6, chunk=3, mask=m)
+        plain, _ = CJ.denoiser_svd(inference_model, calls[2], k=3, iters=300, tol=1e-5, chunk=3)
+    dm = inference_model.model.diffusion_model
+    with CJ.WeightCopy(dm) as state, torch.inference_mode(False):
+        f = CJ.decoder_fn(dm, state, calls[2])
+        mm = m.clone()
+        jac = torch.autograd.functional.jacobian(lambda d: (f(d.unsqueeze(0)) * mm)[0], torch.zeros(64, 4, 4))
+    u, s, vt = torch.linalg.svd(jac.reshape(4 * 8 * 8, 64 * 4 * 4).double())
+    assert torch.allclose(res.s.double(), s[:3], rtol=1e-4), (res.s, s[:3])
+    cos = (res.v.reshape(3, -1).double() * vt[:3]).sum(1).abs()
+    assert (cos >= 0.999).all(), cos
+    # the mask changes the answer: the masked spectrum is smaller and the top direction turns
+    assert (res.s < plain.s).all()
+    assert float((res.v[0].flatten() @ plain.v[0].flatten()).abs()) < 0.999
+
+
+def test_masked_node_and_bad_masks(inference_model):
+    from latent_directions.core.errors import LatentDirectionsError
+    from latent_directions.nodes import jacobian as JN
+    pos, neg = sd15_conds()
+    latent = {"samples": torch.zeros(1, 4, 8, 8)}
+    mask = torch.zeros(1, 8, 8)
+    mask[:, :, :4] = 1.0
+    args = (inference_model, pos, neg, latent, 3, 3, 2.0, "euler", "normal", 0.5, 2, 60, 1e-3, "gain")
+    with torch.inference_mode():
+        d = JN.JacobianDirections.execute("denoiser", *args, mask=mask).args[0]
+        assert d.meta["params"]["masked"] and d.meta["params"]["mask_fraction"] == 0.5 and (d.scales > 0).all()
+        with pytest.raises(LatentDirectionsError, match=r"^Jacobian Directions: the mask is empty"):
+            JN.JacobianDirections.execute("denoiser", *args, mask=torch.zeros(1, 8, 8))
+        with pytest.raises(LatentDirectionsError, match="another aspect ratio"):
+            JN.JacobianDirections.execute("denoiser", *args, mask=torch.ones(1, 8, 16))
+        with pytest.raises(LatentDirectionsError, match="does not apply in pullback mode"):
+            JN.JacobianDirections.execute("pullback", *args, mask=mask)

@@ -7,7 +7,8 @@ peak memory is the size of the weights; reported). Forward-mode AD needs an atte
 the call forces ComfyUI's plain attention (attention_basic) through transformer_options for its own passes only.
 
 J is taken at a recorded model call of one sample's trajectory (x_t, t, conditioning of the cond branch); skips and
-x_t are held fixed and h is perturbed at the output-block-0 patch point, where the h tap reads it.
+x_t are held fixed and h is perturbed at the output-block-0 patch point, where the h tap reads it. An optional
+output mask M gives Haas et al.'s masked Jacobian d(M * eps)/dh (eqs. 9-10).
 """
 from __future__ import annotations
 
@@ -83,8 +84,9 @@ class WeightCopy:
         self.state = None
 
 
-def decoder_fn(dm, state: dict, call: ModelCall):
-    """f(delta [B, *h]) -> U-Net output [B, *x] with h + delta at the h tap, x_t and skips fixed (float32)."""
+def decoder_fn(dm, state: dict, call: ModelCall, mask: torch.Tensor | None = None):
+    """f(delta [B, *h]) -> U-Net output [B, *x] with h + delta at the h tap, x_t and skips fixed (float32); times
+    mask ([1, 1, H, W], a normal tensor) when given."""
     def patch(h, hsp, transformer_options):
         if transformer_options.get("block") == H_BLOCK:
             return h + transformer_options["ld_delta"], hsp
@@ -98,9 +100,14 @@ def decoder_fn(dm, state: dict, call: ModelCall):
         kwargs = {"context": rep(call.context), "transformer_options": topts}
         if call.y is not None:
             kwargs["y"] = rep(call.y)
-        return functional_call(dm, state, (rep(call.x), call.timesteps.expand(b)), kwargs)
+        out = functional_call(dm, state, (rep(call.x), call.timesteps.expand(b)), kwargs)
+        return out if mask is None else out * mask
 
     return f
+
+
+def _normal(mask):
+    return None if mask is None else mask.detach().clone().float()
 
 
 def h_at(dm, state: dict, call: ModelCall) -> torch.Tensor:
@@ -134,27 +141,29 @@ def jvp_vjp(f, h_shape):
 
 
 def denoiser_svd(model, call: ModelCall, k: int, iters: int, tol: float, chunk: int, check=None,
-                 v0: torch.Tensor | None = None) -> tuple[SVDResult, int]:
-    """Top-k singular triplets of d eps / d h at one captured call -> (result, bytes of the temporary weights)."""
+                 v0: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> tuple[SVDResult, int]:
+    """Top-k singular triplets of d eps / d h (or d(M * eps) / d h with mask [1, 1, H, W]) at one captured call
+    -> (result, bytes of the temporary weights)."""
     dm = model.model.diffusion_model
     with WeightCopy(dm) as state, torch.inference_mode(False):
         h0 = h_at(dm, state, call)
-        f = decoder_fn(dm, state, call)
+        f = decoder_fn(dm, state, call, _normal(mask))
         jv, vj = jvp_vjp(f, tuple(h0.shape))
         res = top_singular(jv, vj, tuple(h0.shape), k, iters=iters, tol=tol, chunk=chunk, check=check, v0=v0)
         nbytes = sum(v.numel() * v.element_size() for v in state.values())
     return res, nbytes
 
 
-def gains(model, calls: list[ModelCall], v: torch.Tensor, check=None) -> torch.Tensor:
+def gains(model, calls: list[ModelCall], v: torch.Tensor, check=None, mask: torch.Tensor | None = None) -> torch.Tensor:
     """|J_t v_k| for each captured call t and each direction v_k -> [K, T] (one batched JVP per step)."""
     dm = model.model.diffusion_model
     out = []
     with WeightCopy(dm) as state, torch.inference_mode(False):
+        m = _normal(mask)
         for call in calls:
             if check:
                 check()
-            jv, _ = jvp_vjp(decoder_fn(dm, state, call), tuple(v.shape[1:]))
+            jv, _ = jvp_vjp(decoder_fn(dm, state, call, m), tuple(v.shape[1:]))
             out.append(jv(v).flatten(1).norm(dim=1).detach())
     return torch.stack(out, dim=1)
 
@@ -198,22 +207,29 @@ def encoder_fn(dm, state: dict, call: ModelCall):
     return f
 
 
+def pullback_at(dm, state: dict, call: ModelCall, k: int, iters: int, tol: float, chunk: int, check=None,
+                v0: torch.Tensor | None = None) -> SVDResult:
+    """pullback_svd inside an open WeightCopy (for many points with one copy); v0 warm-starts the iteration."""
+    f = encoder_fn(dm, state, call)
+    x_shape = tuple(call.x.shape[1:])
+    x0 = call.x.detach().clone().float()
+
+    def jv(v):
+        return jvp(f, (x0.expand(v.shape[0], *x_shape).clone(),), (v.float(),))[1]
+
+    def vj(u):
+        _, pull = vjp(f, x0.expand(u.shape[0], *x_shape).clone())
+        return pull(u.float())[0]
+
+    return top_singular(jv, vj, x_shape, k, iters=iters, tol=tol, chunk=chunk, check=check, v0=v0)
+
+
 def pullback_svd(model, call: ModelCall, k: int, iters: int, tol: float, chunk: int, check=None
                  ) -> tuple[SVDResult, int]:
     """Top-k singular triplets of d h / d x_t (Park et al. 2023) at one captured call; x_t is the U-Net input
     (the DDPM-scale x_t). Returns v in x_t space, u in h space."""
     dm = model.model.diffusion_model
     with WeightCopy(dm) as state, torch.inference_mode(False):
-        f = encoder_fn(dm, state, call)
-        x_shape = tuple(call.x.shape[1:])
-
-        def jv(v):
-            return jvp(f, (call.x.float().expand(v.shape[0], *x_shape).clone(),), (v.float(),))[1]
-
-        def vj(u):
-            _, pull = vjp(f, call.x.float().expand(u.shape[0], *x_shape).clone())
-            return pull(u.float())[0]
-
-        res = top_singular(jv, vj, x_shape, k, iters=iters, tol=tol, chunk=chunk, check=check)
+        res = pullback_at(dm, state, call, k, iters, tol, chunk, check)
         nbytes = sum(v.numel() * v.element_size() for v in state.values())
     return res, nbytes
