@@ -43,8 +43,6 @@ def test_example_workflow_runs(server, path):
     assert server.images(entry), "the workflow wrote no images"
 
 
-@pytest.mark.xfail(strict=True, reason="demo model at 4,200 steps: 64 % single objects, 58 % class accuracy on held-out "
-                   "seeds (demo_model/MODEL_CARD.md); issue 3 stays open until training reaches the 90 % targets")
 def test_main_workflow_samples_pass_the_measurer(server):
     """Demo model quality through the real server: >= 90 % one object, >= 90 % class = prompt."""
     path = os.path.join(REPO, "example_workflows", "demo_generate_grid.json")
