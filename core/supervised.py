@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import torch
 
+from .direction import Direction
+from .errors import LatentDirectionsError
+
 
 def mean_difference(pos: torch.Tensor, neg: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """pos [N+, T, *shape], neg [N-, T, *shape] -> (unit vectors [T, *shape], scales [T])."""
@@ -29,6 +32,23 @@ def project_out(v0: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
     b = v0.reshape(-1).double()
     coef = torch.linalg.lstsq(a @ a.T, (a @ b).unsqueeze(1)).solution.squeeze(1)
     return (b - coef @ a).reshape(v0.shape).to(v0.dtype)
+
+
+def disentangle(direction: Direction, remove: Direction, node: str = "Disentangle Directions") -> Direction:
+    """Each direction of the set without its component along every direction of `remove` (eq. 12) over the whole
+    scaled trajectory; the remaining norm per step becomes the new scale (strength s adds s x the projected vector)."""
+    if direction.shape != remove.shape or not torch.equal(direction.timesteps, remove.timesteps):
+        raise LatentDirectionsError(node, "the two sets differ in h shape or timesteps",
+                                    "Use directions made on the same model with the same steps and sampler")
+    full = lambda d: d.scales.view(d.k, -1, *[1] * len(d.shape)) * d.vectors  # [K, T, *shape]
+    others = full(remove)
+    out = torch.stack([project_out(v, others) for v in full(direction)])
+    norms = out.flatten(2).norm(dim=2)  # [K, T]
+    unit = out / norms.clamp_min(1e-30).view(*norms.shape, *[1] * len(direction.shape))
+    meta = dict(direction.meta, method="disentangled",
+                params={"from": direction.meta.get("method"), "removed": remove.labels},
+                labels=[f"{l} without {'+'.join(remove.labels)}" for l in direction.labels])
+    return Direction(unit, direction.timesteps, norms, meta)
 
 
 def gram_schmidt(vs: torch.Tensor) -> torch.Tensor:

@@ -117,12 +117,173 @@ def demo_supervised(info: dict) -> dict:
     return g.to_json()
 
 
+def demo_bigger_from_seeds(info: dict) -> dict:
+    """A "bigger" direction from seeds picked as large vs small circles, applied in a strength grid."""
+    g = Graph(info)
+    load, pos, neg, latent = _demo_inputs(g, "circle")
+    d = g.add("LD_SeedListDirection", pos=[380, 0], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
+              latent_image=(latent, 0), seeds_with=", ".join(map(str, BIG_SEEDS)),
+              seeds_without=", ".join(map(str, SMALL_SEEDS)), steps=12, cfg=2.5, sampler_name="euler",
+              scheduler="normal", record_branch="cond", label="bigger")
+    grid = g.add("LD_DirectionStrengthGrid", pos=[800, 0], model=(load, 0), vae=(load, 1), positive=(pos, 0),
+                 negative=(neg, 0), latent_image=(latent, 0), direction=(d, 0), seed=31, steps=12, cfg=2.5,
+                 sampler_name="euler", scheduler="normal", max_directions=1, strengths="-2, -1, 0, 1, 2, 3",
+                 start_percent=0.0, end_percent=1.0, branch="both", scale=4)
+    g.add("SaveImage", pos=[1220, 0], images=(grid, 0), filename_prefix="latent_directions/demo_bigger_grid")
+    g.add("LD_MeasureDemoFactors", pos=[1220, 360], images=(grid, 1))
+    g.note("**Seed-List Direction** (Haas et al. eq. 11): seeds 0-23 of 'circle' (12 steps, CFG 2.5) were sampled and "
+           f"the 6 largest ({', '.join(map(str, BIG_SEEDS))}) and 6 smallest measured circles picked; the mean h "
+           "trajectory difference, applied to seed 31 at -2..3 (strength 1 = the raw difference).", pos=[0, 600])
+    return g.to_json()
+
+
+def _before_after(g: Graph, load, models: list, pos, neg, latent, seed: int, steps: int, title: str, prefix: str,
+                  x=1100, labels="before, after"):
+    images = []
+    for i, m in enumerate(models):
+        ks = g.add("KSampler", pos=[x, 300 * i], model=m, positive=(pos, 0), negative=(neg, 0),
+                   latent_image=(latent, 0), seed=seed, steps=steps, cfg=2.5, sampler_name="euler",
+                   scheduler="normal", denoise=1.0)
+        images.append(g.add("VAEDecode", pos=[x + 360, 300 * i], samples=(ks, 0), vae=(load, 1)))
+    batch = g.add("ImageBatch", pos=[x + 640, 0], image1=(images[0], 0), image2=(images[1], 0))
+    grid = g.add("LD_LabelledGrid", pos=[x + 940, 0], images=(batch, 0), columns=8, row_labels=labels,
+                 column_labels="", scale=4, title=title)
+    g.add("SaveImage", pos=[x + 1300, 0], images=(grid, 0), filename_prefix=prefix)
+    g.add("LD_MeasureDemoFactors", pos=[x + 940, 400], images=(batch, 0))
+
+
+def demo_boundary_edit(info: dict) -> dict:
+    """SVM boundary between circle and square prompts at the mixing step, then Boundary Edit: before / after."""
+    g = Graph(info)
+    load, circle, neg, _ = _demo_inputs(g, "circle")
+    square = g.add("LD_DemoPrompt", pos=[0, 600], shape="square", title="square")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=8)
+    svm = g.add("LD_SVMBoundary", pos=[380, 0], model=(load, 0), class_a=(circle, 0), class_b=(square, 0),
+                negative=(neg, 0), latent_image=(latent, 0), seeds_a="0-11", seeds_b="0-11", mixing_percent=0.5,
+                steps=12, cfg=2.5, sampler_name="euler", scheduler="normal", record_branch="cond", C=1.0,
+                holdout_every=4, space="h")
+    edit = g.add("LD_BoundaryEdit", pos=[760, 300], model=(load, 0), boundary=(svm, 0), distance=BOUNDARY_DISTANCE,
+                 branch="both", mode="single step (paper)")
+    _before_after(g, load, [(load, 0), (edit, 0)], square, neg, latent, 40, 12,
+                  f"square prompt: before / after Boundary Edit to d = {BOUNDARY_DISTANCE:g} (circle side)",
+                  "latent_directions/demo_boundary_grid")
+    g.note("**SVM Boundary / Boundary Edit** (BoundaryDiffusion): a linear SVM on h at 50 % of the run separates 12 "
+           "circle from 12 square samples (same seeds); the edit moves h of square-prompt samples once, at that step, "
+           "to a signed distance on the circle side (the report gives each class's mean distance). Measured effect: "
+           "docs/supervised_effects.md.", pos=[0, 760])
+    return g.to_json()
+
+
+def demo_real_image_edit(info: dict) -> dict:
+    """A rendered square (a stand-in real image): VAE Encode, DDIM Inversion, reconstruction and an edit."""
+    g = Graph(info)
+    load, circle, neg, _ = _demo_inputs(g, "circle")
+    square = g.add("LD_DemoPrompt", pos=[0, 600], shape="square", title="square")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=1)
+    img = g.add("LoadImage", pos=[0, 760], image=INPUT_IMAGE)
+    img["widgets_values"].append("image")  # the frontend's upload widget
+    enc = g.add("VAEEncode", pos=[380, 760], pixels=(img, 0), vae=(load, 1))
+    inv = g.add("LD_DDIMInversion", pos=[700, 760], model=(load, 0), positive=(square, 0), negative=(neg, 0),
+                latent=(enc, 0), steps=20, scheduler="normal", cfg=1.0, start_at_step=0)
+    pair = g.add("LD_PromptPairDirection", pos=[380, 0], model=(load, 0), with_attribute=(circle, 0),
+                 without_attribute=(square, 0), negative=(neg, 0), latent_image=(latent, 0), seed=300, n_samples=4,
+                 steps=20, cfg=2.5, sampler_name="euler", scheduler="normal", record_branch="cond",
+                 label="circle - square")
+    edit = g.add("LD_ApplyLatentEdit", pos=[800, 0], model=(load, 0), direction=(pair, 0), strength=EDIT_STRENGTH,
+                 start_percent=0.0, end_percent=1.0, branch="both")
+    images = [(img, 0)]
+    for i, m in enumerate([(load, 0), (edit, 0)]):
+        ks = g.add("KSamplerAdvanced", pos=[1150, 300 * i], model=m, add_noise="disable", noise_seed=0, steps=20,
+                   cfg=1.0, sampler_name="euler", scheduler="normal", positive=(square, 0), negative=(neg, 0),
+                   latent_image=(inv, 0), start_at_step=0, end_at_step=10000, return_with_leftover_noise="disable")
+        images.append((g.add("VAEDecode", pos=[1500, 300 * i], samples=(ks, 0), vae=(load, 1)), 0))
+    batch = g.add("ImageBatch", pos=[1780, 0], image1=images[0], image2=images[1])
+    batch = g.add("ImageBatch", pos=[1780, 160], image1=(batch, 0), image2=images[2])
+    grid = g.add("LD_LabelledGrid", pos=[2080, 0], images=(batch, 0), columns=3, row_labels="",
+                 column_labels="input, reconstructed, edited", scale=6, title="DDIM inversion of a rendered square")
+    g.add("SaveImage", pos=[2440, 0], images=(grid, 0), filename_prefix="latent_directions/demo_real_image_grid")
+    g.add("LD_MeasureDemoFactors", pos=[2080, 400], images=(batch, 0))
+    g.note(f"**DDIM Inversion** of a real image: {INPUT_IMAGE} (rendered by core/demo/render.py; the pack copies it "
+           "into ComfyUI's input folder on start-up) is encoded, inverted to noise with the square prompt (20 steps, "
+           f"CFG 1) and sampled back with KSamplerAdvanced (add_noise disabled): unedited, and with the prompt-pair "
+           f"direction circle - square at strength {EDIT_STRENGTH:g} over the whole run.", pos=[0, 940])
+    return g.to_json()
+
+
+def demo_pullback_edit(info: dict) -> dict:
+    """Pullback directions (Park et al.) of one seed at an early and a late step, x_t +- gamma v there."""
+    g = Graph(info)
+    load, pos, neg, latent = _demo_inputs(g, "circle")
+    steps, seed, gamma = 12, 7, PULLBACK_GAMMA
+    images, base = [], None
+    for row, at in enumerate((0.15, 0.8)):
+        jac = g.add("LD_JacobianDirections", pos=[380, 900 * row], mode="pullback", model=(load, 0),
+                    positive=(pos, 0), negative=(neg, 0), latent_image=(latent, 0), seed=seed, steps=steps, cfg=2.5,
+                    sampler_name="euler", scheduler="normal", at_percent=at, k=2, iterations=15, tolerance=1e-2,
+                    step_scale="gain")
+        cells = []
+        for cell in ((0, -1), (0, 1), None, (1, -1), (1, 1)):
+            if cell is None:
+                if base is None:
+                    ks = g.add("KSampler", pos=[1150, 0], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
+                               latent_image=(latent, 0), seed=seed, steps=steps, cfg=2.5, sampler_name="euler",
+                               scheduler="normal", denoise=1.0, title="unedited")
+                    base = (g.add("VAEDecode", pos=[1500, 0], samples=(ks, 0), vae=(load, 1)), 0)
+                cells.append(base)
+                continue
+            y = 900 * row + 180 * len(cells)
+            edit = g.add("LD_ApplyLatentEdit", pos=[760, y], model=(load, 0), direction=(jac, 0),
+                         strength=cell[1] * gamma, start_percent=0.0, end_percent=1.0, branch="both",
+                         per_direction_strengths="1, 0" if cell[0] == 0 else "0, 1")
+            ks = g.add("KSampler", pos=[1150, y], model=(edit, 0), positive=(pos, 0), negative=(neg, 0),
+                       latent_image=(latent, 0), seed=seed, steps=steps, cfg=2.5, sampler_name="euler",
+                       scheduler="normal", denoise=1.0)
+            cells.append((g.add("VAEDecode", pos=[1500, y], samples=(ks, 0), vae=(load, 1)), 0))
+        images += cells
+    batch = images[0]
+    for i, im in enumerate(images[1:]):
+        batch = (g.add("ImageBatch", pos=[1800, 120 * i], image1=batch, image2=im), 0)
+    grid = g.add("LD_LabelledGrid", pos=[2100, 0], images=batch, columns=5, row_labels="early (15 %), late (80 %)",
+                 column_labels=f"-{gamma:g} v0, +{gamma:g} v0, unedited, -{gamma:g} v1, +{gamma:g} v1", scale=4,
+                 title=f"Pullback directions of seed {seed}: x_t +- {gamma:g} v at one step")
+    g.add("SaveImage", pos=[2460, 0], images=(grid, 0), filename_prefix="latent_directions/demo_pullback_grid")
+    g.note("**Pullback directions** (Park et al.): Jacobian Directions in pullback mode takes the top-2 right singular "
+           "vectors v of d h / d x_t at 15 % (early, t ~ 0.82T) and 80 % (late, t ~ 0.25T) of seed 7's 12-step run; "
+           f"Apply Latent Edit splits the sampler there and adds +-{gamma:g} v to x_t (the same ||Delta x_t|| in both "
+           "rows). Measured over held-out seeds: docs/pullback_effects.md.", pos=[0, 640])
+    return g.to_json()
+
+
+def write_example_input():
+    """The rendered 'real' image demo_real_image_edit loads (a blue square, no stripes, mid-grey background)."""
+    import torch
+    from PIL import Image
+
+    from core.demo import render as R
+    f = R.Factors(cls=torch.tensor([1]), hue=torch.tensor([0.6]), r=torch.tensor([6.5]), cx=torch.tensor([16.0]),
+                  cy=torch.tensor([16.0]), bg=torch.tensor([0.5]), stripes=torch.tensor([0]))
+    x = (R.render(f)[0].permute(1, 2, 0).numpy() * 255).round().clip(0, 255).astype("uint8")
+    os.makedirs(os.path.dirname(INPUT_PATH), exist_ok=True)
+    Image.fromarray(x).save(INPUT_PATH)
+
+
+BIG_SEEDS, SMALL_SEEDS = (16, 6, 10, 11, 12, 14), (13, 22, 18, 3, 2, 9)  # measured r at 12 steps: 8.8..7.9, 3.9..5.3
+BOUNDARY_DISTANCE = 60.0
+EDIT_STRENGTH = 4.0
+INPUT_IMAGE = "latent_directions_demo_square.png"
+PULLBACK_GAMMA = 8.0
+INPUT_PATH = os.path.join(OUT, "input", INPUT_IMAGE)
+
+
 WORKFLOWS = {MAIN: demo_generate_grid, "demo_pca_discover": demo_pca_discover, "demo_jacobian_edit": demo_jacobian_edit,
-             "demo_supervised": demo_supervised}
+             "demo_supervised": demo_supervised, "demo_bigger_from_seeds": demo_bigger_from_seeds,
+             "demo_boundary_edit": demo_boundary_edit, "demo_real_image_edit": demo_real_image_edit,
+             "demo_pullback_edit": demo_pullback_edit}
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    write_example_input()
     with ComfyServer() as srv:
         info = srv.get("/object_info")
     for name, fn in WORKFLOWS.items():
