@@ -9,9 +9,9 @@ from ..core.backends import comfy_unet
 from ..core.backends.comfy_boundary import MODES, SPACES, boundary_direction, with_boundary_edit
 from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
-from .direction_nodes import parse_numbers
+from .direction_nodes import direction_ui, parse_numbers
 from .edit import check_direction_fits
-from .common import sampling_inputs
+from .common import direction_input, latent_size_input, model_input, record_branch_input, sampling_inputs
 from .types import Direction as DirectionType, Trajectory as TrajectoryType
 
 SVM = "SVM Boundary"
@@ -26,16 +26,22 @@ class SVMBoundary(io.ComfyNode):
             description="Fits a linear SVM (libsvm, through the N x N Gram matrix) separating h at the mixing step of "
                         "class A samples from class B samples, and returns its unit normal. Classes come from two "
                         "conditionings, or one conditioning and two seed lists you picked.",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("class_a"), io.Conditioning.Input("class_b"),
-                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
+            inputs=[model_input(),
+                    io.Conditioning.Input("class_a", tooltip="Conditioning of class A (or the one prompt for both "
+                                                             "seed lists)."),
+                    io.Conditioning.Input("class_b", tooltip="Conditioning of class B (connect class_a again to "
+                                                             "split one prompt by seeds)."),
+                    io.Conditioning.Input("negative", tooltip="Negative conditioning of every run (CFG uncond)."),
+                    latent_size_input(),
                     io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
                     io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B."),
                     io.Float.Input("mixing_percent", default=0.5, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
                                    tooltip="Where in the run the boundary lives (the paper's t = 500 of 1000 is 0.5)."),
                     *sampling_inputs(),
-                    io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
-                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1, tooltip="SVM regularisation."),
+                    record_branch_input(),
+                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1,
+                                   tooltip="SVM regularisation: larger C fits the training examples harder."),
                     io.Int.Input("holdout_every", default=5, min=0, max=100,
                                  tooltip="Every n-th example is held out to report accuracy (0: none)."),
                     io.Combo.Input("space", options=list(SPACES), default="h",
@@ -50,7 +56,7 @@ class SVMBoundary(io.ComfyNode):
         d, text = boundary_direction(model, class_a, class_b, negative, latent_image["samples"], a, b,
                                      mixing_percent, steps, cfg, sampler_name, scheduler, record_branch, C, "gram",
                                      holdout_every, SVM, space)
-        return io.NodeOutput(d, text, ui=ui.PreviewText(text))
+        return io.NodeOutput(d, text, ui=direction_ui(d, cls, text))
 
 
 def parse_seeds(node: str, field: str, text: str) -> list[int]:
@@ -85,8 +91,11 @@ class BoundaryEdit(io.ComfyNode):
                         "signed distance d along the SVM normal, h + (d - <h, n>) n, in one step (BoundaryDiffusion). "
                         "The class A side is where the report's class A distance lies. While sampling, the node shows "
                         "each sample's signed distance before the move.",
-            inputs=[io.Model.Input("model"), DirectionType.Input("boundary"),
-                    io.Float.Input("distance", default=0.0, min=-10000.0, max=10000.0, step=0.5,
+            inputs=[model_input(),
+                    direction_input("boundary", "An SVM boundary: SVM Boundary, Image-Set Direction (SVM) or "
+                                                "Mixing-Step Search."),
+                    io.Float.Input("distance", default=0.0, min=-1000.0, max=1000.0, step=0.5,
+                                   display_mode=io.NumberDisplay.slider,
                                    tooltip="Target signed distance <h, n> (see the SVM report for each class's mean)."),
                     io.Combo.Input("branch", options=list(BRANCHES), default="both",
                                    tooltip="CFG branches whose h is moved (an x_t move acts on the shared latent)."),
@@ -146,14 +155,24 @@ class MixingStepSearch(io.ComfyNode):
                         "of the sampled trajectories matches that of DDIM-inverted real images (connect DDIM "
                         "Inversion's trajectory, same steps and scheduler). Returns the boundary, the chosen start "
                         "percent, a plot over t and a report naming the proxy.",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("class_a"), io.Conditioning.Input("class_b"),
-                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
-                    io.String.Input("seeds_a", default="0-19"), io.String.Input("seeds_b", default="100-119"),
+            inputs=[model_input(),
+                    io.Conditioning.Input("class_a", tooltip="Conditioning of class A (or the one prompt for both "
+                                                             "seed lists)."),
+                    io.Conditioning.Input("class_b", tooltip="Conditioning of class B (connect class_a again to "
+                                                             "split one prompt by seeds)."),
+                    io.Conditioning.Input("negative", tooltip="Negative conditioning of every run (CFG uncond)."),
+                    latent_size_input(),
+                    io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
+                    io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B."),
                     *sampling_inputs(),
-                    io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond"),
-                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1),
-                    io.Int.Input("holdout_every", default=4, min=0, max=100),
-                    io.Combo.Input("proxy", options=list(PROXIES), default=PROXIES[0]),
+                    record_branch_input(),
+                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1,
+                                   tooltip="SVM regularisation: larger C fits the training examples harder."),
+                    io.Int.Input("holdout_every", default=4, min=0, max=100,
+                                 tooltip="Every n-th example is held out to score separability (0: none)."),
+                    io.Combo.Input("proxy", options=list(PROXIES), default=PROXIES[0],
+                                   tooltip="separability: best held-out accuracy over steps. radius matching: the "
+                                           "noisiest step whose mean |x_t| matches the inverted real images."),
                     io.Float.Input("radius_tolerance", default=0.02, min=1e-4, max=1.0, step=0.005,
                                    tooltip="radius matching: the relative gap |r_s - r_i| / r_s that counts as a match."),
                     TrajectoryType.Input("real_trajectory", optional=True,

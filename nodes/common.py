@@ -1,13 +1,54 @@
-"""Inputs several nodes share."""
+"""Inputs several nodes share, with their tooltips."""
 from __future__ import annotations
 
 import comfy.samplers
 from comfy_api.latest import io
 
+from .types import Direction as DirectionType
+
+SEED_MAX = 0xffffffffffffffff
+
 
 def sampling_inputs(steps: int = 20, cfg: float = 2.5) -> list:
     """steps, cfg, sampler_name, scheduler: the stock KSampler settings a discovery node samples with."""
-    return [io.Int.Input("steps", default=steps, min=1, max=1000),
-            io.Float.Input("cfg", default=cfg, min=0.0, max=100.0, step=0.1),
-            io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler"),
-            io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal")]
+    return [io.Int.Input("steps", default=steps, min=1, max=1000,
+                         tooltip="Sampling steps of each run (as on KSampler); directions get one entry per step."),
+            io.Float.Input("cfg", default=cfg, min=0.0, max=100.0, step=0.1,
+                           tooltip="Classifier-free guidance scale (as on KSampler); 1 runs no negative pass."),
+            io.Combo.Input("sampler_name", options=comfy.samplers.SAMPLER_NAMES, default="euler",
+                           tooltip="ComfyUI sampler used to generate the samples (as on KSampler)."),
+            scheduler_input()]
+
+
+def scheduler_input(tooltip: str = "Noise schedule of the sampling run (as on KSampler).") -> io.Combo.Input:
+    return io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal", tooltip=tooltip)
+
+
+def model_input(tooltip: str = "The diffusion model (a U-Net: SD1.x, SD2.x, SDXL or the demo model).") -> io.Input:
+    return io.Model.Input("model", tooltip=tooltip)
+
+
+def cond_inputs(positive: str = "positive", negative: str = "negative",
+                what: str = "the samples are generated with") -> list:
+    """positive and negative CONDITIONING, as on KSampler."""
+    return [io.Conditioning.Input(positive, tooltip=f"Positive conditioning (prompt) {what}."),
+            io.Conditioning.Input(negative, tooltip=f"Negative conditioning {what} (the CFG uncond branch).")]
+
+
+def direction_input(id: str = "direction",
+                    tooltip: str = "A DIRECTION set (from a discovery node or Load Direction).") -> io.Input:
+    return DirectionType.Input(id, tooltip=tooltip)
+
+
+def seed_input(id: str = "seed", tooltip: str = "Noise seed of the sample.", default: int = 0,
+               control: bool = True) -> io.Int.Input:
+    return io.Int.Input(id, default=default, min=0, max=SEED_MAX, control_after_generate=control, tooltip=tooltip)
+
+
+def record_branch_input() -> io.Combo.Input:
+    return io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond",
+                          tooltip="Which CFG branch's h is recorded: cond (positive) or uncond (negative).")
+
+
+def latent_size_input() -> io.Latent.Input:
+    return io.Latent.Input("latent_image", tooltip="Only its size is used.")

@@ -9,7 +9,7 @@ from comfy_api.latest import io, ui
 from ..core.backends import comfy_curvedness as CC
 from ..core.backends import comfy_unet
 from ..core.plot import line_plot
-from .common import sampling_inputs
+from .common import cond_inputs, latent_size_input, model_input, sampling_inputs, seed_input
 
 NODE = "Tangent-Space Curvedness"
 
@@ -24,13 +24,13 @@ class TangentCurvedness(io.ComfyNode):
                         "between the two samples, the change to the next step, and the semantic length of the lerp "
                         "and slerp paths between them (slerp shorter = X is curved). Costs about "
                         "steps x (2 + 2 x (segments - 1)) pullback decompositions.",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
-                    io.Latent.Input("latent_image", tooltip="Only its size is used."),
-                    io.Int.Input("seed_a", default=0, min=0, max=0xffffffffffffffff),
-                    io.Int.Input("seed_b", default=1, min=0, max=0xffffffffffffffff),
+            inputs=[model_input(), *cond_inputs(what="both samples are generated with"), latent_size_input(),
+                    seed_input("seed_a", "Noise seed of sample A.", control=False),
+                    seed_input("seed_b", "Noise seed of sample B.", default=1, control=False),
                     *sampling_inputs(steps=10),
                     io.Int.Input("k", default=4, min=1, max=64, tooltip="Dimension of each tangent space."),
-                    io.Int.Input("iterations", default=30, min=1, max=1000),
+                    io.Int.Input("iterations", default=30, min=1, max=1000,
+                                 tooltip="Most subspace iterations per decomposition."),
                     io.Float.Input("tolerance", default=1e-3, min=1e-8, max=1.0, step=1e-4,
                                    tooltip="Subspace-iteration stop angle (radians)."),
                     io.Int.Input("segments", default=4, min=0, max=64,

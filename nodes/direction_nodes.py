@@ -12,6 +12,7 @@ from comfy_api.latest import io, ui
 from ..core.direction import Direction, DirectionFileError, load_direction
 from ..core.errors import LatentDirectionsError
 from . import files
+from .common import direction_input
 from .types import Direction as DirectionType
 
 
@@ -24,13 +25,55 @@ def summary(d: Direction) -> str:
             f"model {model.get('family', '?')} | labels: {', '.join(d.labels[:8])}{' ...' if d.k > 8 else ''}")
 
 
+PLOT_SIZE = (512, 288)
+MAX_LINES = 8
+
+
+def spectrum_image(d: Direction):
+    """The direction's spectrum as a float image [H, W, 3]: each direction's scale against t (T > 1), or scale and
+    singular value per direction (T == 1); an SVM boundary shows each class's mean signed distance. None if empty."""
+    from ..core.plot import line_plot
+    method, p, T = d.meta.get("method", "?"), d.meta.get("params") or {}, len(d.timesteps)
+    name = lambda s: s if len(s) <= 22 else s[:21] + "~"
+    if method == "svm_boundary" and "mean_distance_a" in p:
+        q = "<h, n>" if d.meta.get("space", "h") == "h" else "<x_t, n>"
+        series = {f"mean {q}": ([0, 1], [p["mean_distance_a"], p["mean_distance_b"]])}
+        title = f"SVM boundary at t={float(d.timesteps[0]):.0f}: class A (0) and B (1) mean distance"
+        args = (title, "class", "distance")
+    elif T > 1:
+        ts = d.timesteps.tolist()
+        series = {f"{k}: {name(d.labels[k])}": (ts, d.scales[k].tolist()) for k in range(min(d.k, MAX_LINES))}
+        more = f" (first {MAX_LINES} of {d.k})" if d.k > MAX_LINES else ""
+        args = (f"{method}: scale of each direction over t{more}", "t (sampling runs from high t to low t)", "scale")
+    else:
+        ks = list(range(d.k))
+        series = {"scale": (ks, d.scales[:, 0].tolist())}
+        sv = d.extra.get("singular_values")
+        if sv is not None and tuple(sv.shape) == (d.k, 1):
+            series["singular value"] = (ks, sv[:, 0].tolist())
+        args = (f"{method} at t={float(d.timesteps[0]):.0f}: per direction", "direction index", "value")
+    ys = torch.tensor([v for _, y in series.values() for v in y])
+    if not torch.isfinite(ys).any():
+        return None
+    return line_plot(series, *args, size=PLOT_SIZE, markers=T == 1 or method == "svm_boundary", y_zero=True)
+
+
+def direction_ui(d: Direction, cls, text: str | None = None) -> dict:
+    """ui for a node that makes or loads a DIRECTION: the summary text (read by web/js) and the spectrum plot."""
+    out = {"text": (text if text is not None else summary(d),)}
+    img = spectrum_image(d)
+    if img is not None:
+        out["images"] = ui.PreviewImage(torch.from_numpy(img).unsqueeze(0), cls=cls).as_dict()["images"]
+    return out
+
+
 class SaveDirection(io.ComfyNode):
     @classmethod
     def define_schema(cls):
         return io.Schema(
             node_id="LD_SaveDirection", display_name="Save Direction", category="latent_directions/io",
             description=f"Saves a DIRECTION as safetensors into models/{files.FOLDER}/ (atomic write).",
-            inputs=[DirectionType.Input("direction"),
+            inputs=[direction_input(tooltip="The DIRECTION set to save."),
                     io.String.Input("filename_prefix", default="direction",
                                     tooltip=f"File name prefix inside models/{files.FOLDER}/; a counter is added.")],
             outputs=[io.String.Output(display_name="file")], is_output_node=True)
@@ -86,7 +129,7 @@ class LoadDirection(io.ComfyNode):
         except DirectionFileError as e:
             raise LatentDirectionsError("Load Direction", f"'{direction_file}' cannot be used: {e}",
                                         "Re-create it with Save Direction") from None
-        return io.NodeOutput(d, ui=ui.PreviewText(summary(d)))
+        return io.NodeOutput(d, ui=direction_ui(d, cls))
 
 
 def parse_numbers(node: str, field: str, text: str, cast=float) -> list:
@@ -106,17 +149,19 @@ class SelectDirections(io.ComfyNode):
         return io.Schema(
             node_id="LD_SelectDirections", display_name="Select Directions", category="latent_directions/io",
             description="Keeps the listed directions of a set (0-based, e.g. '0, 2').",
-            inputs=[DirectionType.Input("direction"),
-                    io.String.Input("indices", default="0", tooltip="Comma-separated 0-based indices.")],
+            inputs=[direction_input(),
+                    io.String.Input("indices", default="0",
+                                    tooltip="Comma-separated 0-based indices, in the order to keep (e.g. '0, 2').")],
             outputs=[DirectionType.Output(display_name="direction")])
 
     @classmethod
     def execute(cls, direction, indices) -> io.NodeOutput:
         idx = parse_numbers("Select Directions", "indices", indices, int)
         try:
-            return io.NodeOutput(direction.select(idx))
+            d = direction.select(idx)
         except IndexError as e:
             raise LatentDirectionsError("Select Directions", str(e), f"Use indices 0 to {direction.k - 1}") from None
+        return io.NodeOutput(d, ui=direction_ui(d, cls))
 
 
 class ScaleDirections(io.ComfyNode):
@@ -125,13 +170,16 @@ class ScaleDirections(io.ComfyNode):
         return io.Schema(
             node_id="LD_ScaleDirections", display_name="Scale Directions", category="latent_directions/io",
             description="Multiplies the scale of every direction in a set (negative flips them).",
-            inputs=[DirectionType.Input("direction"),
-                    io.Float.Input("factor", default=1.0, min=-1000.0, max=1000.0, step=0.1)],
+            inputs=[direction_input(),
+                    io.Float.Input("factor", default=1.0, min=-1000.0, max=1000.0, step=0.1,
+                                   tooltip="Multiplier of every direction's scale: 2 doubles strength 1, -1 flips "
+                                           "the directions.")],
             outputs=[DirectionType.Output(display_name="direction")])
 
     @classmethod
     def execute(cls, direction, factor) -> io.NodeOutput:
-        return io.NodeOutput(direction.scaled(factor))
+        d = direction.scaled(factor)
+        return io.NodeOutput(d, ui=direction_ui(d, cls))
 
 
 class CombineDirections(io.ComfyNode):
@@ -141,10 +189,15 @@ class CombineDirections(io.ComfyNode):
             node_id="LD_CombineDirections", display_name="Combine Directions", category="latent_directions/io",
             description="concat: one set holding both sets' directions. sum: one direction, weight_a * a + "
                         "weight_b * b summed over all directions (each at its own scale).",
-            inputs=[DirectionType.Input("a"), DirectionType.Input("b"),
-                    io.Combo.Input("mode", options=["concat", "sum"], default="concat"),
-                    io.Float.Input("weight_a", default=1.0, min=-100.0, max=100.0, step=0.1),
-                    io.Float.Input("weight_b", default=1.0, min=-100.0, max=100.0, step=0.1)],
+            inputs=[direction_input("a", "First DIRECTION set."),
+                    direction_input("b", "Second DIRECTION set (same model, resolution and steps as a)."),
+                    io.Combo.Input("mode", options=["concat", "sum"], default="concat",
+                                   tooltip="concat: one set with the directions of both. sum: one direction, "
+                                           "weight_a x a + weight_b x b."),
+                    io.Float.Input("weight_a", default=1.0, min=-100.0, max=100.0, step=0.1,
+                                   tooltip="Multiplier of a's scales (negative flips a)."),
+                    io.Float.Input("weight_b", default=1.0, min=-100.0, max=100.0, step=0.1,
+                                   tooltip="Multiplier of b's scales (negative flips b).")],
             outputs=[DirectionType.Output(display_name="direction")])
 
     @classmethod
@@ -168,7 +221,7 @@ class CombineDirections(io.ComfyNode):
             meta["labels"] = [f"{weight_a:g}*({'+'.join(a.labels)}) + {weight_b:g}*({'+'.join(b.labels)})"]
             d = Direction((full / norm.view(-1, *[1] * (full.dim() - 1))).unsqueeze(0), a.timesteps,
                           norm.unsqueeze(0), meta)
-        return io.NodeOutput(d, ui=ui.PreviewText(summary(d)))
+        return io.NodeOutput(d, ui=direction_ui(d, cls))
 
 
 NODES = [SaveDirection, LoadDirection, SelectDirections, ScaleDirections, CombineDirections]

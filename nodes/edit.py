@@ -10,7 +10,7 @@ from ..core.edit import edit_tap
 from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
-from .types import Direction as DirectionType
+from .common import direction_input, model_input
 
 NODE = "Apply Latent Edit at Timestep"
 
@@ -52,15 +52,17 @@ class ApplyLatentEdit(io.ComfyNode):
                         "x-space (pullback) direction instead splits the sampler at its step and adds strength x v "
                         "to x_t, or runs Park's (s, N) x-space guidance there; the split is exact for euler and ddim: "
                         f"{NOT_FAITHFUL}.",
-            inputs=[io.Model.Input("model"), DirectionType.Input("direction"),
+            inputs=[model_input(), direction_input(tooltip="An h-space DIRECTION set, or an x-space (pullback) one."),
                     io.Float.Input("strength", default=1.0, min=-100.0, max=100.0, step=0.1, display_mode=io.NumberDisplay.slider,
-                                   tooltip="Multiplier of each direction's own scale; negative reverses it."),
+                                   tooltip="In units of the direction's own scale (PCA: one std of h; Jacobian: one singular "
+                                           "value; x-space: x_t units); negative reverses it."),
                     io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit starts: 0 = first (noisiest) step."),
+                                   tooltip="Where the edit starts, as a fraction of the sampling schedule: 0 = first "
+                                           "(noisiest) step."),
                     io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit ends: 1 = last step."),
+                                   tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
                     io.Combo.Input("branch", options=list(BRANCHES), default="both",
                                    tooltip="Edit both CFG branches, only the positive (cond) or only the negative."),
                     io.String.Input("per_direction_strengths", default="", optional=True,

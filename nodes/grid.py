@@ -12,8 +12,7 @@ from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits, check_window
-from .common import sampling_inputs
-from .types import Direction as DirectionType
+from .common import cond_inputs, direction_input, latent_size_input, model_input, sampling_inputs, seed_input
 
 NODE = "Direction x Strength Grid"
 
@@ -26,16 +25,24 @@ class DirectionStrengthGrid(io.ComfyNode):
             category="latent_directions/view",
             description="Samples one seed with each of the first K directions at each strength and returns a labelled "
                         "grid (rows: directions, columns: strengths) and the images.",
-            inputs=[io.Model.Input("model"), io.Vae.Input("vae"), io.Conditioning.Input("positive"),
-                    io.Conditioning.Input("negative"), io.Latent.Input("latent_image", tooltip="Only its size is used."),
-                    DirectionType.Input("direction"),
-                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
+            inputs=[model_input(), io.Vae.Input("vae", tooltip="Decodes the samples into the grid's images."),
+                    *cond_inputs(what="every cell is sampled with"), latent_size_input(),
+                    direction_input(tooltip="An h-space DIRECTION set; rows are its first max_directions."),
+                    seed_input(tooltip="One seed for every cell, so cells differ only by the edit."),
                     *sampling_inputs(),
                     io.Int.Input("max_directions", default=4, min=1, max=64, tooltip="Rows: the first K directions."),
-                    io.String.Input("strengths", default="-4, -2, 0, 2, 4", tooltip="Columns: comma-separated strengths."),
-                    io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01),
-                    io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01),
-                    io.Combo.Input("branch", options=list(BRANCHES), default="both"),
+                    io.String.Input("strengths", default="-4, -2, 0, 2, 4",
+                                    tooltip="Columns: comma-separated strengths, in units of the direction's own "
+                                            "scale (PCA: std of h)."),
+                    io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Where the edit starts, as a fraction of the sampling schedule: 0 = first "
+                                           "(noisiest) step."),
+                    io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
+                    io.Combo.Input("branch", options=list(BRANCHES), default="both",
+                                   tooltip="Edit both CFG branches, only the positive (cond) or only the negative."),
                     io.Int.Input("scale", default=4, min=1, max=16, tooltip="Upscale of each tile in the grid.")],
             outputs=[io.Image.Output(display_name="grid"), io.Image.Output(display_name="images")])
 

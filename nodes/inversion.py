@@ -1,12 +1,12 @@
 """DDIM Inversion of real images (records the trajectory: h and x_t per sigma)."""
 from __future__ import annotations
 
-import comfy.samplers
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_unet
 from ..core.backends.comfy_inversion import invert_recording
 from ..core.errors import LatentDirectionsError
+from .common import cond_inputs, model_input, scheduler_input
 from .types import Trajectory as TrajectoryType
 
 NODE = "DDIM Inversion"
@@ -23,10 +23,11 @@ class DDIMInversion(io.ComfyNode):
                         "sampler euler or ddim: ancestral and SDE samplers add fresh noise and cannot reconstruct) to "
                         "reconstruct it; put Apply Latent Edit or Boundary Edit on that model to edit it. Keep CFG "
                         "at 1 for a faithful inversion.",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
-                    io.Latent.Input("latent"),
-                    io.Int.Input("steps", default=50, min=1, max=10000),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+            inputs=[model_input(), *cond_inputs(what="the latent is inverted with"),
+                    io.Latent.Input("latent", tooltip="A clean LATENT, e.g. VAE Encode of a real image."),
+                    io.Int.Input("steps", default=50, min=1, max=10000,
+                                 tooltip="Inversion steps, the same as on the KSamplerAdvanced that reconstructs."),
+                    scheduler_input("Noise schedule, the same as on the KSamplerAdvanced that reconstructs."),
                     io.Float.Input("cfg", default=1.0, min=0.0, max=100.0, step=0.1,
                                    tooltip="1 inverts the positive alone; higher values drift."),
                     io.Int.Input("start_at_step", default=0, min=0, max=10000,

@@ -5,14 +5,15 @@ import torch
 
 import comfy.model_management
 import comfy.samplers
-from comfy_api.latest import io, ui
+from comfy_api.latest import io
 
 from ..core.backends import comfy_jacobian as CJ
 from ..core.backends import comfy_unet
 from ..core.direction import Direction
 from ..core.errors import LatentDirectionsError
-from .direction_nodes import summary
-from .common import sampling_inputs
+from .direction_nodes import direction_ui, summary
+from .common import (cond_inputs, direction_input, latent_size_input, model_input, sampling_inputs, scheduler_input,
+                     seed_input)
 from .types import Direction as DirectionType
 
 NODE = "Jacobian Directions"
@@ -30,15 +31,15 @@ class JacobianDirections(io.ComfyNode):
             inputs=[io.Combo.Input("mode", options=["denoiser", "pullback"], default="denoiser",
                                    tooltip="denoiser: d eps / d h, directions in h (Haas). pullback: d h / d x_t, "
                                            "directions in x_t at that step (Park), returned as an x-space DIRECTION."),
-                    io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
-                    io.Latent.Input("latent_image", tooltip="Only its size is used."),
-                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True),
+                    model_input(), *cond_inputs(what="the one sample is generated with"), latent_size_input(),
+                    seed_input(tooltip="Noise seed of the one sample whose Jacobian is decomposed."),
                     *sampling_inputs(),
                     io.Float.Input("at_percent", default=0.4, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
                                    tooltip="The step whose Jacobian is decomposed (0 = first, noisiest)."),
                     io.Int.Input("k", default=4, min=1, max=64, tooltip="Number of singular directions."),
-                    io.Int.Input("iterations", default=50, min=1, max=1000),
+                    io.Int.Input("iterations", default=50, min=1, max=1000,
+                                 tooltip="Most subspace (power) iterations; it stops earlier once within tolerance."),
                     io.Float.Input("tolerance", default=1e-3, min=1e-8, max=1.0, step=1e-4,
                                    tooltip="Stop when the subspace moves less than this angle (radians)."),
                     io.Combo.Input("step_scale", options=["gain", "singular_value"], default="gain",
@@ -68,7 +69,7 @@ class JacobianDirections(io.ComfyNode):
                                         "Use steps >= 1 and a non-empty positive conditioning")
         j = min(int(round(at_percent * (len(calls) - 1))), len(calls) - 1)
         if mode == "pullback":
-            return pullback_output(model, calls[j], k, iterations, tolerance, check, seed,
+            return pullback_output(model, calls[j], k, iterations, tolerance, check, seed, cls,
                                    {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler})
         res, nbytes = CJ.denoiser_svd(model, calls[j], k, iterations, tolerance, chunk=k, check=check, mask=mask)
         v = res.v.float()
@@ -100,10 +101,10 @@ class JacobianDirections(io.ComfyNode):
         text = (f"{summary(d)}\nsingular values at t={calls[j].t:.0f}: "
                 f"{', '.join(f'{x:.3g}' for x in res.s.tolist())}; {res.iterations} iterations, subspace angle "
                 f"{res.max_angle:.2e}; temporary weight copy {nbytes / 2**20:.1f} MiB")
-        return io.NodeOutput(d, ui=ui.PreviewText(text))
+        return io.NodeOutput(d, ui=direction_ui(d, cls, text))
 
 
-def pullback_output(model, call, k, iterations, tolerance, check, seed, sampling) -> io.NodeOutput:
+def pullback_output(model, call, k, iterations, tolerance, check, seed, cls, sampling) -> io.NodeOutput:
     """Park et al.: right singular vectors v of d h / d x_t (x_t space, unit, strength in x_t units), with the
     matching h-space left vectors u and singular values."""
     res, nbytes = CJ.pullback_svd(model, call, k, iterations, tolerance, chunk=k, check=check)
@@ -121,7 +122,7 @@ def pullback_output(model, call, k, iterations, tolerance, check, seed, sampling
     text = (f"{summary(d)}\nsingular values of dh/dx_t at t={call.t:.0f}: "
             f"{', '.join(f'{x:.3g}' for x in res.s.tolist())}; {res.iterations} iterations; temporary weight copy "
             f"{nbytes / 2**20:.1f} MiB")
-    return io.NodeOutput(d, ui=ui.PreviewText(text))
+    return io.NodeOutput(d, ui=direction_ui(d, cls, text))
 
 
 NODES = [JacobianDirections]
@@ -142,7 +143,9 @@ class ParallelTransport(io.ComfyNode):
             description="Moves pullback directions found on sample A to sample B (Park et al.): each A direction's h "
                         "partner u is expressed in B's basis, v_B = normalize(V_B U_B^T u). Give B's basis from "
                         "Jacobian Directions (pullback) on B at the same step, with k at least as large.",
-            inputs=[DirectionType.Input("directions_a"), DirectionType.Input("basis_b")],
+            inputs=[direction_input("directions_a", "Pullback directions found on sample A (to move to B)."),
+                    direction_input("basis_b", "Jacobian Directions (pullback) on sample B at the same step, with k "
+                                               "at least that of directions_a.")],
             outputs=[DirectionType.Output(display_name="directions_b")])
 
     @classmethod
@@ -160,7 +163,7 @@ class ParallelTransport(io.ComfyNode):
                                 tangent_distance=dist))
         d = Direction(v.unsqueeze(1), b.timesteps, torch.ones(v.shape[0], 1), meta,
                       {"h_vectors": a.extra["h_vectors"].clone()})
-        return io.NodeOutput(d, ui=ui.PreviewText(f"{summary(d)}\ntangent-space distance A-B: {dist:.3f} rad"))
+        return io.NodeOutput(d, ui=direction_ui(d, cls, f"{summary(d)}\ntangent-space distance A-B: {dist:.3f} rad"))
 
 
 NODES.append(ParallelTransport)
@@ -176,10 +179,15 @@ class XEditLatent(io.ComfyNode):
                         "the first ends at end_at_step with 'return_with_leftover_noise', the second starts there "
                         "with add_noise disabled. Give the same steps and scheduler as the samplers. x_mode guidance "
                         "runs Park's (s, N) x-space guidance instead and needs positive, negative and cfg.",
-            inputs=[io.Model.Input("model"), io.Latent.Input("latent"), DirectionType.Input("direction"),
-                    io.Float.Input("strength", default=1.0, min=-1000.0, max=1000.0, step=0.1),
-                    io.Int.Input("steps", default=20, min=1, max=10000),
-                    io.Combo.Input("scheduler", options=comfy.samplers.SCHEDULER_NAMES, default="normal"),
+            inputs=[model_input(), io.Latent.Input("latent", tooltip="The first KSamplerAdvanced's output "
+                                                                        "(with leftover noise)."),
+                    direction_input(tooltip="An x-space DIRECTION: Jacobian Directions in pullback mode."),
+                    io.Float.Input("strength", default=1.0, min=-100.0, max=100.0, step=0.1,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Step length along v in x_t units (DDPM scale); negative reverses it."),
+                    io.Int.Input("steps", default=20, min=1, max=10000,
+                                 tooltip="Total steps, the same as on both KSamplerAdvanced."),
+                    scheduler_input("Scheduler, the same as on both KSamplerAdvanced."),
                     io.Int.Input("at_step", default=10, min=0, max=10000,
                                  tooltip="The first sampler's end_at_step (= the second's start_at_step)."),
                     *x_mode_inputs(),

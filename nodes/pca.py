@@ -7,7 +7,7 @@ from comfy_api.latest import io, ui
 
 from ..core.backends.comfy_discover import pca_directions
 from .direction_nodes import summary
-from .common import sampling_inputs
+from .common import cond_inputs, latent_size_input, model_input, sampling_inputs, seed_input
 from .types import Direction as DirectionType
 
 NODE = "Extract h-space PCA"
@@ -21,10 +21,8 @@ class ExtractHSpacePCA(io.ComfyNode):
             description="Samples n images with stock ComfyUI sampling, records h (the U-Net mid-block output) at every "
                         "step and returns its principal components per timestep (Haas et al.), each scaled by the "
                         "standard deviation of h along it. Memory does not grow with n.",
-            inputs=[io.Model.Input("model"), io.Conditioning.Input("positive"), io.Conditioning.Input("negative"),
-                    io.Latent.Input("latent_image", tooltip="Only its size is used."),
-                    io.Int.Input("seed", default=0, min=0, max=0xffffffffffffffff, control_after_generate=True,
-                                 tooltip="Sample i uses seed + i."),
+            inputs=[model_input(), *cond_inputs(), latent_size_input(),
+                    seed_input(tooltip="Sample i uses seed + i."),
                     io.Int.Input("n_samples", default=64, min=2, max=100000, tooltip="Number of generated samples."),
                     io.Int.Input("batch_size", default=16, min=1, max=1024, tooltip="Samples per sampling call."),
                     *sampling_inputs(),

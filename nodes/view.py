@@ -15,7 +15,7 @@ class LabelledGrid(io.ComfyNode):
             node_id="LD_LabelledGrid", display_name="Labelled Image Grid (Latent Directions)",
             category="latent_directions/view",
             description="Tiles an image batch into one grid with row and column labels (nearest-neighbour upscale).",
-            inputs=[io.Image.Input("images"),
+            inputs=[io.Image.Input("images", tooltip="The image batch to tile, in row-major order."),
                     io.Int.Input("columns", default=8, min=1, max=256, tooltip="Images per row."),
                     io.String.Input("row_labels", default="", multiline=True,
                                     tooltip="One label per row, comma- or line-separated."),

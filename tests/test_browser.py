@@ -105,3 +105,21 @@ def test_queue_from_the_ui_shows_the_output_image(page, server):
     page.wait_for_timeout(500)
     page.screenshot(path=os.path.join(ARTIFACTS, "browser_demo_generate_grid.png"))
     assert src is None or "/view?" in src
+
+
+def test_direction_node_shows_its_summary_text_and_spectrum_plot(page, server):
+    wf = json.load(open(os.path.join(REPO, "example_workflows", "demo_jacobian_edit.json")))
+    node = next(n["id"] for n in wf["nodes"] if n["type"] == "LD_JacobianDirections")
+    page.evaluate("async (wf) => { await app.loadGraphData(wf); }", wf)
+    before = set(server.get("/history"))
+    page.evaluate("async () => { await app.queuePrompt(0, 1); }")
+    deadline, entry = time.time() + 300, None
+    while time.time() < deadline and entry is None:
+        new = set(server.get("/history")) - before
+        entry = server.wait(new.pop(), timeout=300) if new else time.sleep(0.5)
+    assert entry and entry["status"]["status_str"] == "success"
+    page.wait_for_function("(id) => { const o = app.nodeOutputs && app.nodeOutputs[String(id)]; "
+                           "return o && o.images && o.images.length > 0; }", arg=node, timeout=60_000)
+    text = page.evaluate("(id) => { const w = (app.graph.getNodeById(id).widgets || []).find(x => x.name === "
+                         "'ld_summary'); return w ? w.value : null; }", node)
+    assert text and "method jacobian_denoiser" in text
