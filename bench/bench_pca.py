@@ -1,38 +1,33 @@
 """PCA streaming benchmark: SD-sized h (1280x8x8) x 50 steps x N samples from a synthetic stream.
 
-    .venv/bin/python bench/bench_pca.py [--samples 1000] [--steps 50] [--batch 16] [--k 8]
+    PYTHONPATH=.comfyui .venv/bin/python -m bench.bench_pca [--samples 1000] [--steps 50] [--batch 16] [--k 8]
 
 Reports peak resident memory growth (ru_maxrss) and time, and the time per sample relative to one demo-model
 sampling pass is left to bench_edit.py. Target (issue 4): peak <= 2 GB.
 """
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import resource
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from core.pca import TrajectoryPCA  # noqa: E402
+from bench.common import emit, parser
+from core.pca import TrajectoryPCA
 
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def main(argv=None):
+    ap = parser(__doc__)
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--mode", default="per_timestep")
-    ap.add_argument("--json", default="")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     shape = (1280, 8, 8)
     g = torch.Generator().manual_seed(0)
     base_rss = rss_mb()
@@ -49,15 +44,11 @@ def main():
         del traj  # as the node does: only one batch of trajectories is alive at a time
     parts = pca.direction_parts()
     total = time.perf_counter() - t0
-    res = {"h_shape": list(shape), "steps": a.steps, "samples": a.samples, "batch": a.batch, "k": a.k,
-           "mode": a.mode, "rank_cap": pca.rank_cap, "pca_s": round(total - gen_s, 2),
-           "synthetic_stream_s": round(gen_s, 2), "pca_ms_per_sample": round(1000 * (total - gen_s) / a.samples, 2),
-           "peak_rss_mb": round(rss_mb(), 1), "rss_growth_mb": round(rss_mb() - base_rss, 1),
-           "output_vectors": list(parts["vectors"].shape), "torch_threads": torch.get_num_threads()}
-    print(json.dumps(res, indent=1))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f, indent=1)
+    emit({"h_shape": list(shape), "steps": a.steps, "samples": a.samples, "batch": a.batch, "k": a.k,
+          "mode": a.mode, "rank_cap": pca.rank_cap, "pca_s": round(total - gen_s, 2),
+          "synthetic_stream_s": round(gen_s, 2), "pca_ms_per_sample": round(1000 * (total - gen_s) / a.samples, 2),
+          "peak_rss_mb": round(rss_mb(), 1), "rss_growth_mb": round(rss_mb() - base_rss, 1),
+          "output_vectors": list(parts["vectors"].shape)}, a.json)
 
 
 if __name__ == "__main__":

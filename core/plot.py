@@ -52,8 +52,10 @@ def split_labels(text: str) -> list[str]:
 
 
 def line_plot(series: dict[str, tuple[list[float], list[float]]], title: str = "", xlabel: str = "",
-              ylabel: str = "", size: tuple[int, int] = (640, 360), log_y: bool = False) -> np.ndarray:
-    """A minimal line plot of named (x, y) series -> float32 image [H, W, 3] in [0, 1]."""
+              ylabel: str = "", size: tuple[int, int] = (640, 360), log_y: bool = False,
+              markers: bool = False, y_zero: bool = False) -> np.ndarray:
+    """A minimal line plot of named (x, y) series -> float32 image [H, W, 3] in [0, 1]; markers: a dot per point;
+    y_zero: the y axis starts at 0 (linear axis)."""
     W, H = size
     left, right, top, bottom = 64, 16, 28, 40
     img = Image.new("RGB", (W, H), "white")
@@ -65,6 +67,8 @@ def line_plot(series: dict[str, tuple[list[float], list[float]]], title: str = "
     ys_t = tf(ys[np.isfinite(ys)])
     x0, x1 = float(xs.min()), float(xs.max()) if xs.max() > xs.min() else float(xs.min()) + 1
     y0, y1 = float(ys_t.min()), float(ys_t.max()) if ys_t.max() > ys_t.min() else float(ys_t.min()) + 1
+    if y_zero and not log_y:
+        y0, y1 = min(y0, 0.0), max(y1, 1e-12)
     px = lambda x: left + (x - x0) / (x1 - x0) * (W - left - right)
     py = lambda y: H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom)
     d.rectangle([left, top, W - right, H - bottom], outline="black")
@@ -79,11 +83,21 @@ def line_plot(series: dict[str, tuple[list[float], list[float]]], title: str = "
         pts = [(px(a), py(b)) for a, b in zip(np.asarray(x, float), tf(np.asarray(y, float))) if np.isfinite(b)]
         if len(pts) > 1:
             d.line(pts, fill=colors[i % len(colors)], width=2)
+        for a, b in pts if markers else []:
+            d.ellipse([a - 3, b - 3, a + 3, b + 3], fill=colors[i % len(colors)])
         d.text((W - right - 150, top + 4 + 14 * i), name, fill=colors[i % len(colors)], font=font)
     d.text((left, 6), title, fill="black", font=font)
     d.text((W // 2 - 30, H - 18), xlabel, fill="black", font=font)
     d.text((4, 10), ylabel, fill="black", font=font)
     return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def tile(images: list[np.ndarray], columns: int) -> np.ndarray:
+    """Equal-sized images [H, W, 3] -> one image, `columns` per row (missing cells white)."""
+    rows = -(-len(images) // columns)
+    blank = np.ones_like(images[0])
+    cells = list(images) + [blank] * (rows * columns - len(images))
+    return np.concatenate([np.concatenate(cells[r * columns:(r + 1) * columns], axis=1) for r in range(rows)], axis=0)
 
 
 def save_png(image: np.ndarray, path: str) -> None:

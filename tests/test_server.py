@@ -37,10 +37,19 @@ def _pngs_to_batch(pngs):
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[os.path.basename(p) for p in WORKFLOWS])
 def test_example_workflow_runs(server, path):
     info = server.get("/object_info")
-    entry = server.run(ui_to_api(load(path), info))
+    prompt = ui_to_api(load(path), info)
+    entry = server.run(prompt)
     assert execution_error(entry) is None, execution_error(entry)
     assert entry["status"]["status_str"] == "success"
     assert server.images(entry), "the workflow wrote no images"
+    for node_id, node in prompt_measurers(prompt):
+        rows = entry["outputs"][node_id]["text"][0].splitlines()[1:]
+        one = sum(r.split("\t")[1] == "one" for r in rows) / len(rows)
+        assert one >= 0.75, f"{os.path.basename(path)}: only {one:.0%} of the measured images hold one object"
+
+
+def prompt_measurers(prompt):
+    return [(k, v) for k, v in prompt.items() if v["class_type"] == "LD_MeasureDemoFactors"]
 
 
 def test_main_workflow_samples_pass_the_measurer(server):
