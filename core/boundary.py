@@ -33,13 +33,16 @@ def fit_linear_svm(x: torch.Tensor, y, x_test: torch.Tensor | None = None, y_tes
     if len(np.unique(y)) < 2:
         raise ValueError("the labels hold only one class")
     shape = x.shape[1:]
-    xf = x.reshape(x.shape[0], -1).double()
+    xf = x.reshape(x.shape[0], -1).float()  # a view when x is already fp32: no N x D copy
     if via == "gram":
-        svc = SVC(kernel="precomputed", C=c).fit((xf @ xf.T).numpy(), y)
-        w = torch.from_numpy(svc.dual_coef_[0]) @ xf[svc.support_]
-        predict = lambda z: np.sign((z.reshape(z.shape[0], -1).double() @ w).numpy() + svc.intercept_[0])
+        svc = SVC(kernel="precomputed", C=c).fit((xf @ xf.T).double().numpy(), y)
+        alpha = torch.zeros(xf.shape[0])
+        alpha[torch.from_numpy(svc.support_)] = torch.from_numpy(svc.dual_coef_[0]).float()
+        w = (alpha @ xf).double()  # w = sum_i alpha_i y_i x_i without gathering the support rows
+        predict = lambda z: np.sign((z.reshape(z.shape[0], -1).float() @ w.float()).double().numpy()
+                                    + svc.intercept_[0])
     elif via == "direct":
-        svc = SVC(kernel="linear", C=c).fit(xf.numpy(), y)
+        svc = SVC(kernel="linear", C=c).fit(xf.double().numpy(), y)
         w = torch.from_numpy(svc.coef_[0]).double()
         predict = lambda z: svc.predict(z.reshape(z.shape[0], -1).double().numpy())
     else:
