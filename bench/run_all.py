@@ -134,13 +134,19 @@ def main():
     info = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
             "python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "quick": q, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    results = {"machine": info}
+    path = os.path.join(HERE, "results.json")
+    # --only re-runs some benchmarks and keeps the other rows of the last run (each row says how it was run)
+    results = json.load(open(path)) if set(a.only) != set(NAMES) and os.path.exists(path) else {}
     for name in [n for n in NAMES if n in a.only]:
         print(f"running bench_{name} ...", flush=True)
         results[name] = run(f"bench_{name}", args_for(name, q))
-    json.dump(results, open(os.path.join(HERE, "results.json"), "w"), indent=1)
-    lines = [f"Benchmarks ({'quick' if q else 'full'}): `PYTHONPATH=.comfyui .venv/bin/python -m bench.run_all"
-             f"{' --quick' if q else ''}` on {info['cores']} CPU cores, torch {info['torch']}, {info['date']}.", "",
+        results[name]["mode"] = {"quick": q, "date": info["date"], "threads": os.environ.get("OMP_NUM_THREADS")}
+    results["machine"] = info
+    json.dump(results, open(path, "w"), indent=1)
+    modes = ", ".join(f"{n} {'--quick' if results[n]['mode']['quick'] else 'full'} ({results[n]['mode']['date']})"
+                      for n in NAMES if n in results)
+    lines = [f"Benchmarks: `PYTHONPATH=.comfyui .venv/bin/python -m bench.run_all [--quick] [--only ...]` on "
+             f"{info['cores']} CPU cores ({info['cpu']}), torch {info['torch']}; per benchmark: {modes}.", "",
              "| benchmark | measured | target |", "|---|---|---|"]
     for name in NAMES:
         if name in results:

@@ -68,7 +68,7 @@ def evaluate(path: str, per_class: int, steps: int, cfg: float, sampler: str, sc
         "hue_histogram_6_bins": hue_bins,
         "training_ranges": {"r": list(R.R_RANGE), "cx": list(R.C_RANGE), "cy": list(R.C_RANGE),
                             "bg": list(R.BG_RANGE), "hue": [0.0, 1.0]},
-        "load_s": round(t_load, 2), "sample_s": round(t_sample, 2), "images": int(len(x)),
+        "threads": torch.get_num_threads(), "load_s": round(t_load, 2), "sample_s": round(t_sample, 2), "images": int(len(x)),
     }, x
 
 
