@@ -18,6 +18,17 @@ SVM = "SVM Boundary"
 EDIT = "Boundary Edit"
 
 
+def class_inputs() -> list:
+    """class_a, class_b, negative, latent, seeds_a, seeds_b: the two labelled sets of sampled runs."""
+    return [io.Conditioning.Input("class_a", tooltip="Conditioning of class A (or the one prompt for both seed lists)."),
+            io.Conditioning.Input("class_b", tooltip="Conditioning of class B (connect class_a again to split one "
+                                                     "prompt by seeds)."),
+            io.Conditioning.Input("negative", tooltip="Negative conditioning of every run (CFG uncond)."),
+            latent_size_input(),
+            io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
+            io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B.")]
+
+
 class SVMBoundary(io.ComfyNode):
     @classmethod
     def define_schema(cls):
@@ -27,14 +38,7 @@ class SVMBoundary(io.ComfyNode):
                         "class A samples from class B samples, and returns its unit normal. Classes come from two "
                         "conditionings, or one conditioning and two seed lists you picked.",
             inputs=[model_input(),
-                    io.Conditioning.Input("class_a", tooltip="Conditioning of class A (or the one prompt for both "
-                                                             "seed lists)."),
-                    io.Conditioning.Input("class_b", tooltip="Conditioning of class B (connect class_a again to "
-                                                             "split one prompt by seeds)."),
-                    io.Conditioning.Input("negative", tooltip="Negative conditioning of every run (CFG uncond)."),
-                    latent_size_input(),
-                    io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
-                    io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B."),
+                    *class_inputs(),
                     io.Float.Input("mixing_percent", default=0.5, min=0.0, max=1.0, step=0.01,
                                    display_mode=io.NumberDisplay.slider,
                                    tooltip="Where in the run the boundary lives (the paper's t = 500 of 1000 is 0.5)."),
@@ -156,14 +160,7 @@ class MixingStepSearch(io.ComfyNode):
                         "Inversion's trajectory, same steps and scheduler). Returns the boundary, the chosen start "
                         "percent, a plot over t and a report naming the proxy.",
             inputs=[model_input(),
-                    io.Conditioning.Input("class_a", tooltip="Conditioning of class A (or the one prompt for both "
-                                                             "seed lists)."),
-                    io.Conditioning.Input("class_b", tooltip="Conditioning of class B (connect class_a again to "
-                                                             "split one prompt by seeds)."),
-                    io.Conditioning.Input("negative", tooltip="Negative conditioning of every run (CFG uncond)."),
-                    latent_size_input(),
-                    io.String.Input("seeds_a", default="0-19", tooltip="Seeds of class A: '0-19' or '1, 5, 9'."),
-                    io.String.Input("seeds_b", default="100-119", tooltip="Seeds of class B."),
+                    *class_inputs(),
                     *sampling_inputs(),
                     record_branch_input(),
                     io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1,

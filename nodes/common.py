@@ -4,6 +4,7 @@ from __future__ import annotations
 import comfy.samplers
 from comfy_api.latest import io
 
+from ..core.tap import BRANCHES
 from .types import Direction as DirectionType
 
 SEED_MAX = 0xffffffffffffffff
@@ -52,3 +53,16 @@ def record_branch_input() -> io.Combo.Input:
 
 def latent_size_input() -> io.Latent.Input:
     return io.Latent.Input("latent_image", tooltip="Only its size is used.")
+
+
+def window_inputs() -> list:
+    """start_percent, end_percent, branch: where in the run and on which CFG branch an h edit acts."""
+    return [io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01,
+                           display_mode=io.NumberDisplay.slider,
+                           tooltip="Where the edit starts, as a fraction of the sampling schedule: 0 = first "
+                                   "(noisiest) step."),
+            io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01,
+                           display_mode=io.NumberDisplay.slider,
+                           tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
+            io.Combo.Input("branch", options=list(BRANCHES), default="both",
+                           tooltip="Edit both CFG branches, only the positive (cond) or only the negative.")]

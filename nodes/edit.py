@@ -8,9 +8,8 @@ from ..core.backends.comfy_xedit import NOT_FAITHFUL, with_x_edit
 from ..core.direction import check_model
 from ..core.edit import edit_tap
 from ..core.errors import LatentDirectionsError
-from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
-from .common import direction_input, model_input
+from .common import direction_input, model_input, window_inputs
 
 NODE = "Apply Latent Edit at Timestep"
 
@@ -56,15 +55,7 @@ class ApplyLatentEdit(io.ComfyNode):
                     io.Float.Input("strength", default=1.0, min=-100.0, max=100.0, step=0.1, display_mode=io.NumberDisplay.slider,
                                    tooltip="In units of the direction's own scale (PCA: one std of h; Jacobian: one singular "
                                            "value; x-space: x_t units); negative reverses it."),
-                    io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01,
-                                   display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit starts, as a fraction of the sampling schedule: 0 = first "
-                                           "(noisiest) step."),
-                    io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01,
-                                   display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
-                    io.Combo.Input("branch", options=list(BRANCHES), default="both",
-                                   tooltip="Edit both CFG branches, only the positive (cond) or only the negative."),
+                    *window_inputs(),
                     io.String.Input("per_direction_strengths", default="", optional=True,
                                     tooltip="Optional: one multiplier per direction of the set, e.g. '1, 0, -0.5'."),
                     io.Boolean.Input("resample", default=False, optional=True,

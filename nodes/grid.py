@@ -9,10 +9,9 @@ from ..core import plot
 from ..core.backends import comfy_unet
 from ..core.backends.comfy_grid import strength_sweep
 from ..core.errors import LatentDirectionsError
-from ..core.tap import BRANCHES
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits, check_window
-from .common import cond_inputs, direction_input, latent_size_input, model_input, sampling_inputs, seed_input
+from .common import cond_inputs, direction_input, latent_size_input, model_input, sampling_inputs, seed_input, window_inputs
 
 NODE = "Direction x Strength Grid"
 
@@ -34,15 +33,7 @@ class DirectionStrengthGrid(io.ComfyNode):
                     io.String.Input("strengths", default="-4, -2, 0, 2, 4",
                                     tooltip="Columns: comma-separated strengths, in units of the direction's own "
                                             "scale (PCA: std of h)."),
-                    io.Float.Input("start_percent", default=0.0, min=0.0, max=1.0, step=0.01,
-                                   display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit starts, as a fraction of the sampling schedule: 0 = first "
-                                           "(noisiest) step."),
-                    io.Float.Input("end_percent", default=1.0, min=0.0, max=1.0, step=0.01,
-                                   display_mode=io.NumberDisplay.slider,
-                                   tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
-                    io.Combo.Input("branch", options=list(BRANCHES), default="both",
-                                   tooltip="Edit both CFG branches, only the positive (cond) or only the negative."),
+                    *window_inputs(),
                     io.Int.Input("scale", default=4, min=1, max=16, tooltip="Upscale of each tile in the grid.")],
             outputs=[io.Image.Output(display_name="grid"), io.Image.Output(display_name="images")])
 

@@ -47,7 +47,8 @@ def _prompt(edit=None, seed=3, prefix="rel", size=32):
 
 
 def _images(server, entry):
-    return [np.asarray(Image.open(io.BytesIO(b))) for b in server.images(entry)]
+    """The SaveImage node's images (Load Direction also previews a spectrum plot)."""
+    return [np.asarray(Image.open(io.BytesIO(b))) for b in server.images(entry, "7")]
 
 
 def _run_ok(server, prompt):
