@@ -62,11 +62,11 @@ def jacobian_rows(model, pos, neg, latent, ks, tol, iters, sequential=True, step
                 t0 = time.perf_counter()
                 blk = top_singular(jv, vj, shape, k, iters=iters, tol=tol, generator=torch.Generator().manual_seed(k))
                 tb = time.perf_counter() - t0
-            v = torch.randn(k, *shape)
+            v = torch.randn(blk.jvps // (blk.iterations + 1), *shape)  # the engine's block (k + oversampling)
             t0 = time.perf_counter()
             vj(jv(v))
             floor = (time.perf_counter() - t0) * blk.iterations
-            row = {"k": k, "block_s": round(tb, 3), "block_iterations": blk.iterations,
+            row = {"k": k, "block_size": int(v.shape[0]), "block_s": round(tb, 3), "block_iterations": blk.iterations,
                    "block_jvp_vjp": blk.jvps + blk.vjps, "block_forward_equivalents": round(tb / fwd, 1),
                    "batched_floor_s": round(floor, 3), "block_over_floor": round(tb / floor, 2),
                    "block_peak_rss_mb": round(mb.mb, 1)}
