@@ -66,6 +66,23 @@ def move_to_distance(h: torch.Tensor, normal: torch.Tensor, d) -> torch.Tensor:
     return (h.float() + step * normal.to(h.device).float()).to(h.dtype)
 
 
+TARGETS = ("class A side", "class B side", "signed distance d (reference code)")
+DEFAULT_DISTANCE = 3.5  # class separations past the midpoint (measured in docs/supervised_effects.md)
+
+
+def target_distance(target: str, value: float, mean_a: float, mean_b: float) -> float:
+    """The signed distance <h, n> to move to. The reference code's d is absolute (SPEC.md §3.4), so its useful range
+    depends on the model; the class sides are relative to the two classes' mean distances m_A, m_B (our addition):
+    d = (m_A + m_B) / 2 + value * (m_side - m_other), i.e. value class separations past the midpoint (0.5 = the
+    side's own mean)."""
+    if target == TARGETS[2]:
+        return float(value)
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    side, other = (mean_a, mean_b) if target == TARGETS[0] else (mean_b, mean_a)
+    return 0.5 * (mean_a + mean_b) + float(value) * (side - other)
+
+
 def radius_match(r_sampled, r_inverted, delta: float) -> tuple[int, bool]:
     """Radius-matching proxy for the mixing step (SPEC.md §3.2 proxy 1, [INFERRED]; the paper's criterion is not
     public): inputs in sampling order (high t first); the first (noisiest) index whose relative gap

@@ -6,7 +6,9 @@ import logging
 from comfy_api.latest import io, ui
 
 from ..core.backends import comfy_unet
-from ..core.backends.comfy_boundary import MODES, SPACES, boundary_direction, with_boundary_edit
+from ..core.backends.comfy_boundary import (MODES, SPACES, boundary_direction, resolve_distance,
+                                            with_boundary_edit)
+from ..core.boundary import DEFAULT_DISTANCE, TARGETS
 from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import direction_ui, parse_numbers
@@ -93,14 +95,24 @@ class BoundaryEdit(io.ComfyNode):
             node_id="LD_BoundaryEdit", display_name=EDIT, category="latent_directions/edit",
             description="MODEL -> MODEL: at the boundary's mixing step, moves h (or x_t, for an x_t boundary) to "
                         "signed distance d along the SVM normal, h + (d - <h, n>) n, in one step (BoundaryDiffusion). "
-                        "The class A side is where the report's class A distance lies. While sampling, the node shows "
-                        "each sample's signed distance before the move.",
+                        "Aim at a class side (d measured from the midpoint of the two classes' mean distances, in "
+                        "class separations, so the same setting works on any model) or give the reference code's "
+                        "absolute d. Chain a second Boundary Edit with an x_t boundary of the same step to move h and "
+                        "x_t together, as the reference code does. While sampling, the node shows each sample's "
+                        "signed distance before the move.",
             inputs=[model_input(),
                     direction_input("boundary", "An SVM boundary: SVM Boundary, Image-Set Direction (SVM) or "
                                                 "Mixing-Step Search."),
-                    io.Float.Input("distance", default=0.0, min=-1000.0, max=1000.0, step=0.5,
+                    io.Combo.Input("target", options=list(TARGETS), default=TARGETS[0],
+                                   tooltip="class A / B side: move every sample to that side of the boundary (A is "
+                                           "the class_a examples). signed distance d: the reference code's absolute "
+                                           "target <h, n>."),
+                    io.Float.Input("distance", default=DEFAULT_DISTANCE, min=-1000.0, max=1000.0, step=0.1,
                                    display_mode=io.NumberDisplay.slider,
-                                   tooltip="Target signed distance <h, n> (see the SVM report for each class's mean)."),
+                                   tooltip="Class side: how far past the midpoint between the class means, in class "
+                                           f"separations (0.5 = that class's mean; {DEFAULT_DISTANCE:g} is the "
+                                           "measured default). Signed distance d: the target <h, n> itself (see the "
+                                           "SVM report for each class's mean)."),
                     io.Combo.Input("branch", options=list(BRANCHES), default="both",
                                    tooltip="CFG branches whose h is moved (an x_t move acts on the shared latent)."),
                     io.Combo.Input("mode", options=list(MODES), default=MODES[0],
@@ -109,16 +121,17 @@ class BoundaryEdit(io.ComfyNode):
             outputs=[io.Model.Output()], hidden=[io.Hidden.unique_id])
 
     @classmethod
-    def execute(cls, model, boundary, distance, branch, mode=MODES[0]) -> io.NodeOutput:
+    def execute(cls, model, boundary, distance, branch, mode=MODES[0], target=TARGETS[0]) -> io.NodeOutput:
         comfy_unet.require_unet(model, EDIT)
         if boundary.meta.get("method") != "svm_boundary" or boundary.k != 1:
             raise LatentDirectionsError(EDIT, f"this is a {boundary.meta.get('method')} direction, not an SVM boundary",
                                         "Connect the output of SVM Boundary, Image-Set Direction or Mixing-Step Search")
         space = boundary.meta.get("space", "h")
         check_direction_fits(model, boundary, EDIT, space=space)
+        d = resolve_distance(boundary, target, distance, EDIT)
         node_id = getattr(getattr(cls, "hidden", None), "unique_id", None)
-        return io.NodeOutput(with_boundary_edit(model, boundary, distance, branch, mode, EDIT,
-                                                distance_display(node_id, "h" if space == "h" else "x_t", distance)))
+        return io.NodeOutput(with_boundary_edit(model, boundary, d, branch, mode, EDIT,
+                                                distance_display(node_id, "h" if space == "h" else "x_t", d)))
 
 
 def distance_display(node_id, q: str, target: float):
@@ -154,7 +167,8 @@ class MixingStepSearch(io.ComfyNode):
         return io.Schema(
             node_id="LD_MixingStepSearch", display_name="Mixing-Step Search", category="latent_directions/discover",
             description="Chooses the mixing step by a documented proxy (BoundaryDiffusion's own criterion is not "
-                        "public) and fits the h boundary there. separability: the step where the two classes "
+                        "public) among the steps between search_start and search_end, and fits the boundary (h or "
+                        "x_t) there. separability: the step where the two classes "
                         "separate best on held-out examples. radius matching: the noisiest step where the mean |x_t| "
                         "of the sampled trajectories matches that of DDIM-inverted real images (connect DDIM "
                         "Inversion's trajectory, same steps and scheduler). Returns the boundary, the chosen start "
@@ -173,14 +187,24 @@ class MixingStepSearch(io.ComfyNode):
                     io.Float.Input("radius_tolerance", default=0.02, min=1e-4, max=1.0, step=0.005,
                                    tooltip="radius matching: the relative gap |r_s - r_i| / r_s that counts as a match."),
                     TrajectoryType.Input("real_trajectory", optional=True,
-                                         tooltip="radius matching: DDIM Inversion's trajectory of real images.")],
+                                         tooltip="radius matching: DDIM Inversion's trajectory of real images."),
+                    io.Combo.Input("space", options=list(SPACES), default="h",
+                                   tooltip="Fit (and, for separability, score) the boundary on h or on x_t."),
+                    io.Float.Input("search_start", default=0.2, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Earliest candidate step, as a share of the run (SPEC suggests 0.2, "
+                                           "i.e. t = 0.8T)."),
+                    io.Float.Input("search_end", default=0.7, min=0.0, max=1.0, step=0.01,
+                                   display_mode=io.NumberDisplay.slider,
+                                   tooltip="Latest candidate step, as a share of the run (SPEC suggests 0.7, "
+                                           "i.e. t = 0.3T).")],
             outputs=[DirectionType.Output(display_name="boundary"), io.Float.Output(display_name="mixing_percent"),
                      io.Image.Output(display_name="plot"), io.String.Output(display_name="report")])
 
     @classmethod
     def execute(cls, model, class_a, class_b, negative, latent_image, seeds_a, seeds_b, steps, cfg, sampler_name,
                 scheduler, record_branch, C, holdout_every, proxy=PROXIES[0], radius_tolerance=0.02,
-                real_trajectory=None) -> io.NodeOutput:
+                real_trajectory=None, space="h", search_start=0.2, search_end=0.7) -> io.NodeOutput:
         import torch
 
         from ..core.backends.comfy_boundary import mixing_step_search
@@ -190,7 +214,7 @@ class MixingStepSearch(io.ComfyNode):
         d, text, series, title = mixing_step_search(
             model, class_a, class_b, negative, latent_image["samples"], a, b, steps, cfg, sampler_name, scheduler,
             record_branch, C, holdout_every, node, "radius" if proxy == PROXIES[1] else "separability",
-            real_trajectory, radius_tolerance)
+            real_trajectory, radius_tolerance, space, (search_start, search_end))
         plot = line_plot(series, title, "t (sampling runs from high t to low t)")
         p = d.meta["params"]
         percent = p["step_index"] / max(p["n_recorded"] - 1, 1)

@@ -162,15 +162,16 @@ def demo_boundary_edit(info: dict) -> dict:
                 negative=(neg, 0), latent_image=(latent, 0), seeds_a="0-11", seeds_b="0-11", mixing_percent=0.5,
                 steps=12, cfg=2.5, sampler_name="euler", scheduler="normal", record_branch="cond", C=1.0,
                 holdout_every=4, space="h")
-    edit = g.add("LD_BoundaryEdit", pos=[760, 300], model=(load, 0), boundary=(svm, 0), distance=BOUNDARY_DISTANCE,
-                 branch="both", mode="single step (paper)")
+    edit = g.add("LD_BoundaryEdit", pos=[760, 300], model=(load, 0), boundary=(svm, 0), target="class A side",
+                 distance=BOUNDARY_DISTANCE, branch="both", mode="single step (paper)")
     _before_after(g, load, [(load, 0), (edit, 0)], square, neg, latent, 40, 12,
-                  f"square prompt: before / after Boundary Edit to d = {BOUNDARY_DISTANCE:g} (circle side)",
+                  f"square prompt: before / after Boundary Edit to the circle side ({BOUNDARY_DISTANCE:g} separations)",
                   "latent_directions/demo_boundary_grid")
     g.note("**SVM Boundary / Boundary Edit** (BoundaryDiffusion): a linear SVM on h at 50 % of the run separates 12 "
            "circle from 12 square samples (same seeds); the edit moves h of square-prompt samples once, at that step, "
-           "to a signed distance on the circle side (the report gives each class's mean distance). Measured effect: "
-           "docs/supervised_effects.md.", pos=[0, 760])
+           "to the circle side (target class A side: the midpoint of the class means + distance x their "
+           "separation). On this small model a one-step h move barely changes the class (the prompt's "
+           "cross-attention decides it); measured in docs/supervised_effects.md.", pos=[0, 760])
     return g.to_json()
 
 
@@ -268,7 +269,7 @@ def write_example_input():
 
 
 BIG_SEEDS, SMALL_SEEDS = (11, 16, 14, 10, 6, 0), (22, 13, 18, 4, 15, 12)  # measured r at 12 steps (6,600-step weights): 8.7..7.1, 4.1..5.3
-BOUNDARY_DISTANCE = 60.0
+BOUNDARY_DISTANCE = 3.5  # Boundary Edit's default (class separations)
 EDIT_STRENGTH = 4.0
 INPUT_IMAGE = "latent_directions_demo_square.png"
 PULLBACK_GAMMA = 8.0

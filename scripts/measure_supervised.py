@@ -27,17 +27,21 @@ comfy.cli_args.args.cpu = True
 comfy.cli_args.args.use_pytorch_cross_attention = True
 
 from core.backends import comfy_demo, comfy_sampling, comfy_unet  # noqa: E402
-from core.backends.comfy_boundary import MODES, mixing_step_search, with_boundary_edit  # noqa: E402
+from core.backends.comfy_boundary import (MODES, boundary_from_features, mixing_step_search,  # noqa: E402
+                                         resolve_distance, with_boundary_edit)
+from core.backends.comfy_supervised import record_trajectories  # noqa: E402
 from core.backends.comfy_supervised import mean_difference_direction  # noqa: E402
 from core.boundary import projection  # noqa: E402
 from core.demo import measure as M  # noqa: E402
 from core.demo import render as R  # noqa: E402
 from core.edit import edit_tap  # noqa: E402
 from core.supervised import disentangle  # noqa: E402
+from core import boundary as CB  # noqa: E402
 
 SEED0 = 600_000  # held-out seeds of this script (other scripts use 500 000 and 777 000)
 NODE = "measure_supervised"
-DEFAULT_DISTANCE = 0.0  # Boundary Edit's default
+DEFAULT_DISTANCE = CB.DEFAULT_DISTANCE  # Boundary Edit's default (class separations past the midpoint)
+SEARCH = (0.2, 0.7)  # Mixing-Step Search's default candidates (SPEC: 0.3T-0.8T)
 RANGES = {"r": R.R_RANGE[1] - R.R_RANGE[0], "cx": R.C_RANGE[1] - R.C_RANGE[0], "cy": R.C_RANGE[1] - R.C_RANGE[0],
           "hue": 0.5}
 
@@ -69,10 +73,28 @@ class Ctx:
         m = {k: np.concatenate([x[k] for x in meas]) for k in meas[0]}
         return (m, torch.cat(hs)) if record_t is not None else m
 
-    def search(self, prompt_a, prompt_b, seeds_a, seeds_b):
+    def sample_features(self, model, prompt: str, seeds: list[int], t: float, space: str):
+        """Measured factors and h (space "h") or x_t ("x_t") of the cond branch at the recorded step nearest t."""
+        tr = record_trajectories(model, self.cond[prompt], self.cond["null"], self.latent, seeds, self.steps, self.cfg,
+                                 "euler", "normal", "cond", NODE, batch_size=32, with_x=True)
+        j = tr.nearest(t)
+        return self.sample(model, prompt, seeds), (tr.h if space == "h" else tr.x)[:, j]
+
+    def boundary_at(self, prompt, seeds_a, seeds_b, step_index: float, space: str):
+        """SVM Boundary (the node's code path) at the recorded step with this index."""
+        ta = record_trajectories(self.model, self.cond[prompt], self.cond["null"], self.latent, seeds_a, self.steps,
+                                 self.cfg, "euler", "normal", "cond", NODE, batch_size=32, with_x=True)
+        tb = record_trajectories(self.model, self.cond[prompt], self.cond["null"], self.latent, seeds_b, self.steps,
+                                 self.cfg, "euler", "normal", "cond", NODE, batch_size=32, with_x=True)
+        j = int(step_index)
+        return boundary_from_features(self.model, ta.x[:, j] if space == "x_t" else ta.h[:, j],
+                                      tb.x[:, j] if space == "x_t" else tb.h[:, j], ta.ts[j], 1.0, "gram", 4, None,
+                                      {}, None, space)[0]
+
+    def search(self, prompt_a, prompt_b, seeds_a, seeds_b, space="h", search=SEARCH):
         return mixing_step_search(self.model, self.cond[prompt_a], self.cond[prompt_b], self.cond["null"],
                                   self.latent, seeds_a, seeds_b, self.steps, self.cfg, "euler", "normal", "cond", 1.0,
-                                  4, NODE)
+                                  4, NODE, space=space, search=search)
 
     def direction(self, prompt_with, prompt_without, seeds_with, seeds_without, label):
         return mean_difference_direction(self.model, self.cond[prompt_with], self.cond[prompt_without],
@@ -89,22 +111,27 @@ def held_out_accuracy(b, h: torch.Tensor, is_a: np.ndarray) -> float:
     return float((pred_a == is_a).mean())
 
 
-def flips(ctx, b, sources: list[tuple[str, list[int], str]], attr, ks: list[float]) -> list[dict]:
-    """sources: (prompt, seeds whose measured attribute is `frm`, frm in {"a", "b"}); attr(meas) -> bool is-A."""
-    p = b.meta["params"]
-    m = {"a": p["mean_distance_a"], "b": p["mean_distance_b"]}
+def flips(ctx, bounds: dict, sources: list[tuple[str, list[int], str]], attr, values: list[float]) -> list[dict]:
+    """bounds: {label: [boundaries moved together]}; sources: (prompt, seeds whose measured attribute is `frm`, frm in
+    {"a", "b"}); attr(meas) -> bool is-A. Each sample is sent to the other class's side at `value` separations past
+    the midpoint (Boundary Edit's class-side target)."""
     rows = []
-    for prompt, seeds, frm in sources:
-        if not seeds:
-            continue
-        to = "b" if frm == "a" else "a"
-        for k in [None, *ks]:
-            dist = DEFAULT_DISTANCE if k is None else m[frm] + k * (m[to] - m[frm])
-            meas = ctx.sample(with_boundary_edit(ctx.model, b, dist, "both", MODES[0], NODE), prompt, seeds)
-            flipped = float((attr(meas) == (to == "a")).mean())
-            rows.append({"prompt": prompt, "from": frm, "k": k, "distance": dist, "n": len(seeds), "flipped": flipped,
-                         "one_object": float(meas["single"].mean())})
-            print(f"  flip {prompt} {frm}->{to} k={k} d={dist:+.1f}: {flipped:.0%}", flush=True)
+    for label, bs in bounds.items():
+        for prompt, seeds, frm in sources:
+            if not seeds:
+                continue
+            to = "b" if frm == "a" else "a"
+            target = CB.TARGETS[0] if to == "a" else CB.TARGETS[1]
+            for v in values:
+                m = ctx.model
+                for b in bs:
+                    m = with_boundary_edit(m, b, resolve_distance(b, target, v, NODE), "both", MODES[0], NODE)
+                meas = ctx.sample(m, prompt, seeds)
+                flipped = float(((attr(meas) == (to == "a")) & meas["single"]).mean())
+                rows.append({"moved": label, "prompt": prompt, "from": frm, "value": v, "n": len(seeds),
+                             "flipped": flipped, "one_object": float(meas["single"].mean()),
+                             "t": float(bs[0].timesteps[0])})
+                print(f"  flip [{label}] {prompt} {frm}->{to} value={v}: {flipped:.0%}", flush=True)
     return rows
 
 
@@ -119,16 +146,15 @@ def part_a_b(ctx, a, res):
     ms, h_s = ctx.sample(ctx.model, "square", hc, t)
     acc = held_out_accuracy(bc, torch.cat([h_c, h_s]), np.r_[np.ones(nh, bool), np.zeros(nh, bool)])
     res["class"] = {"t": t, "report": text, "node_held_out": bc.meta["params"]["test_accuracy"], "held_out": acc,
-                    "n_train": 2 * n, "n_test": 2 * nh}
+                    "n_train": 2 * n, "n_test": 2 * nh, "search": list(SEARCH), "space": "h"}
     print("class:", text.replace("\n", " | "), f"| fresh held-out {acc:.1%}", flush=True)
-    # null-prompt samples labelled by measured class
     hn = ctx.seeds(a.n_null)
     mn = ctx.sample(ctx.model, "null", hn)
     is_circle = lambda m: m["cls"] == 0
     src = [("square", [sd for sd, c in zip(hc, ms["cls"]) if c == 1][:a.n_flip], "b"),
            ("null", [sd for sd, c in zip(hn, mn["cls"]) if c == 1][:a.n_flip], "b"),
            ("null", [sd for sd, c in zip(hn, mn["cls"]) if c == 0][:a.n_flip], "a")]
-    res["class_flips"] = flips(ctx, bc, src, is_circle, a.ks)
+    res["class_flips"] = flips(ctx, {"h": [bc]}, src, is_circle, a.values)
     # stripes: circle samples labelled by the measured stripes factor
     pool = ctx.seeds(a.n_pool)
     mp = ctx.sample(ctx.model, "circle", pool)
@@ -136,17 +162,31 @@ def part_a_b(ctx, a, res):
     ok = mp["single"]
     striped = [sd for sd, st, o in zip(pool, mp["stripes"], ok) if o and st > 0]
     plain = [sd for sd, st, o in zip(pool, mp["stripes"], ok) if o and st == 0]
-    bs, text, _, _ = ctx.search("circle", "circle", striped, plain)
-    t = float(bs.timesteps[0])
-    ms2, h2 = ctx.sample(ctx.model, "circle", hc, t)
+    ms2 = None
+    res["stripes"] = {}
+    stripe_bounds = {}
+    for key, space, search in (("spec range, h", "h", SEARCH), ("spec range, x_t", "x_t", SEARCH),
+                               ("whole run, h", "h", (0.0, 1.0))):
+        bs, text, _, _ = ctx.search("circle", "circle", striped, plain, space, search)
+        t = float(bs.timesteps[0])
+        rec, feats = ctx.sample_features(ctx.model, "circle", hc, t, space)
+        good = rec["single"]
+        ms2 = rec if ms2 is None else ms2
+        acc = held_out_accuracy(bs, feats[good], rec["stripes"][good] > 0)
+        res["stripes"][key] = {"t": t, "report": text, "node_held_out": bs.meta["params"]["test_accuracy"],
+                               "held_out": acc, "n_train": len(striped) + len(plain), "n_test": int(good.sum()),
+                               "search": list(search), "space": space}
+        stripe_bounds[key] = bs
+        print(f"stripes [{key}]:", text.replace("\n", " | "), f"| fresh held-out {acc:.1%}", flush=True)
     good = ms2["single"]
-    acc = held_out_accuracy(bs, h2[good], ms2["stripes"][good] > 0)
-    res["stripes"] = {"t": t, "report": text, "node_held_out": bs.meta["params"]["test_accuracy"], "held_out": acc,
-                      "n_train": len(striped) + len(plain), "n_test": int(good.sum())}
-    print("stripes:", text.replace("\n", " | "), f"| fresh held-out {acc:.1%}", flush=True)
     src = [("circle", [sd for sd, st, o in zip(hc, ms2["stripes"], good) if o and st > 0][:a.n_flip], "a"),
            ("circle", [sd for sd, st, o in zip(hc, ms2["stripes"], good) if o and st == 0][:a.n_flip], "b")]
-    res["stripe_flips"] = flips(ctx, bs, src, lambda m: m["stripes"] > 0, a.ks)
+    # h and x_t together: the x_t boundary refitted at the h boundary's step (SVM Boundary, space x_t)
+    bh = stripe_bounds["spec range, h"]
+    bx_same = ctx.boundary_at("circle", striped, plain, float(bh.meta["params"]["step_index"]), "x_t")
+    moves = {"h (spec range)": [bh], "x_t (spec range)": [stripe_bounds["spec range, x_t"]],
+             "h + x_t (h's step)": [bh, bx_same], "h (whole run)": [stripe_bounds["whole run, h"]]}
+    res["stripe_flips"] = flips(ctx, moves, src, lambda m: m["stripes"] > 0, a.values)
     return pool, mp
 
 
@@ -203,24 +243,32 @@ def write(a, res, out_md, out_json):
          f"on `{a.weights}` ({a.steps} euler steps, CFG {a.cfg}, held-out seeds from {SEED0}, factors read by "
          f"`core/demo/measure.py`; {res['seconds']:.0f} s).", "",
          "## a. SVM boundary at the mixing step (Mixing-Step Search, separability proxy)", "",
-         "| attribute | chosen t | train examples | node held-out (every 4th) | fresh held-out seeds | target |",
-         "|---|---|---|---|---|---|"]
-    for k, what in (("class", "class: circle vs square prompts"), ("stripes", "stripes: measured, circle prompt")):
-        r = res[k]
-        L.append(f"| {what} | {r['t']:.0f} | {r['n_train']} | {pct(r['node_held_out'])} | {pct(r['held_out'])} "
-                 f"({r['n_test']}) | >= 95 % |")
+         f"Candidates: SPEC's range t = 0.8T-0.3T (the node's default search {SEARCH[0]:g}-{SEARCH[1]:g} of the run) "
+         "or the whole run.", "",
+         "| attribute | features | candidates | chosen t | train examples | node held-out (every 4th) | fresh held-out "
+         "seeds | target |", "|---|---|---|---|---|---|---|---|"]
+    rows = [("class: circle vs square prompts", res["class"])]
+    rows += [(f"stripes: measured, circle prompt", r) for r in res["stripes"].values()]
+    for what, r in rows:
+        rng = "whole run" if tuple(r["search"]) == (0.0, 1.0) else "0.8T-0.3T"
+        pc1 = lambda x: "-" if x is None else f"{x:.1%}"
+        L.append(f"| {what} | {r['space']} | {rng} | {r['t']:.0f} | {r['n_train']} | {pc1(r['node_held_out'])} | "
+                 f"{pc1(r['held_out'])} ({r['n_test']}) | >= 95 % |")
     L += ["", "## b. Boundary Edit: share of samples whose measured attribute flips", "",
-          f"Single-step move to d at the boundary's mixing step. d = m_from + k (m_to - m_from), m = the classes' mean "
-          f"signed distances from the SVM report; 'default' is the node's default d = {DEFAULT_DISTANCE}.", "",
-          "| attribute | sampled with | from -> to | n | d (k) | flipped | one object |", "|---|---|---|---|---|---|---|"]
+          "Single-step move at the boundary's mixing step (the paper), each sample sent to the other class's side: "
+          "target *class A/B side*, d = midpoint of the class means + value x their separation (0.5 = that class's "
+          f"mean). The node's default value is {DEFAULT_DISTANCE:g}. Flipped = the measured attribute is the other "
+          "class's and the image still holds one object.", "",
+          "| attribute | moved | t | sampled with | from -> to | n | value | flipped | one object |",
+          "|---|---|---|---|---|---|---|---|---|"]
     names = {"class_flips": ("class", {"a": "circle", "b": "square"}),
              "stripe_flips": ("stripes", {"a": "striped", "b": "plain"})}
     for key, (attr, nm) in names.items():
         for r in res[key]:
             to = "b" if r["from"] == "a" else "a"
-            k = "default" if r["k"] is None else f"k={r['k']:g}"
-            L.append(f"| {attr} | {r['prompt']} prompt | {nm[r['from']]} -> {nm[to]} | {r['n']} | {r['distance']:+.1f} "
-                     f"({k}) | {pct(r['flipped'])} | {pct(r['one_object'])} |")
+            v = f"**{r['value']:g}** (default)" if r["value"] == DEFAULT_DISTANCE else f"{r['value']:g}"
+            L.append(f"| {attr} | {r['moved']} | {r['t']:.0f} | {r['prompt']} prompt | {nm[r['from']]} -> {nm[to]} | "
+                     f"{r['n']} | {v} | {pct(r['flipped'])} | {pct(r['one_object'])} |")
     p = res["projection"]
     off = p["off_target"]
     L += ["", "## c. Disentangling by projection (Haas eq. 12; our analogue of their Table I)", "",
@@ -257,8 +305,8 @@ def main():
     a = ap.parse_args()
     q = a.quick
     a.steps = 10 if q else 20
-    a.n_train, a.n_test, a.n_null, a.n_pool, a.n_flip = (12, 12, 16, 48, 8) if q else (32, 32, 64, 160, 24)
-    a.ks = [1.0, 4.0] if q else [1.0, 2.0, 4.0, 8.0]
+    a.n_train, a.n_test, a.n_null, a.n_pool, a.n_flip = (12, 12, 16, 48, 8) if q else (32, 48, 64, 384, 24)
+    a.values = [2.0, DEFAULT_DISTANCE] if q else [1.0, 2.0, DEFAULT_DISTANCE, 5.0]
     a.strength = 2.0
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
     torch.manual_seed(0)

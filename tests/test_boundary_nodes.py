@@ -31,7 +31,7 @@ def test_edit_moves_h_to_the_distance_once(comfy, tiny_sd15, svm):
     before, after = [], []
     m0 = tiny_sd15.clone()
     m0.set_model_output_block_patch(CU.make_patch(T.reader(lambda h, i, c: before.append((i, h))), None))
-    m = B.BoundaryEdit.execute(m0, d, 7.5, "both").args[0]
+    m = B.BoundaryEdit.execute(m0, d, 7.5, "both", target=B.TARGETS[2]).args[0]
     m.set_model_output_block_patch(CU.make_patch(T.reader(lambda h, i, c: after.append((i, h))), None))
     n = d.vectors[0, 0].reshape(-1)
     for run in range(2):  # the single-step state resets between runs
@@ -55,11 +55,44 @@ def test_refusals(tiny_sd15, svm):
 def test_mixing_step_search(tiny_sd15, svm):
     _, (a, b, neg) = svm
     d, percent, plot, report = B.MixingStepSearch.execute(tiny_sd15, a, b, neg, LATENT, "0-7", "0-7", 4, 2.0, "euler",
-                                                          "normal", "cond", 1.0, 4).args
+                                                          "normal", "cond", 1.0, 4, search_start=0.0,
+                                                          search_end=1.0).args
     curve = d.meta["params"]["curve"]
     assert len(curve) == 4 and 0.0 <= percent <= 1.0 and plot.shape[0] == 1
     best = max(c[1] for c in curve)
     assert d.meta["params"]["test_accuracy"] == best and "separability" in report
+    # SPEC's candidates 0.3T-0.8T (the defaults), on x_t: only the steps inside, an x_t boundary
+    dx = B.MixingStepSearch.execute(tiny_sd15, a, b, neg, LATENT, "0-7", "0-7", 8, 2.0, "euler", "normal", "cond",
+                                    1.0, 4, space="x_t").args[0]
+    ts = [c[0] for c in dx.meta["params"]["curve"]]
+    assert dx.meta["space"] == "x" and dx.shape == (4, 16, 16) and 1 <= len(ts) < 8
+    assert all(250 <= t <= 850 for t in ts), ts
+    with pytest.raises(LatentDirectionsError, match=r"^Mixing-Step Search: no recorded step lies between"):
+        B.MixingStepSearch.execute(tiny_sd15, a, b, neg, LATENT, "0-7", "0-7", 2, 2.0, "euler", "normal", "cond",
+                                   1.0, 4, search_start=0.3, search_end=0.4)
+
+
+def test_class_side_targets_are_relative_to_the_class_means(comfy, tiny_sd15, svm):
+    (d, _), (a, b, neg) = svm
+    p = d.meta["params"]
+    ma, mb = p["mean_distance_a"], p["mean_distance_b"]
+    assert B.resolve_distance(d, B.TARGETS[0], 0.5, B.EDIT) == pytest.approx(ma)
+    assert B.resolve_distance(d, B.TARGETS[1], 0.5, B.EDIT) == pytest.approx(mb)
+    assert B.resolve_distance(d, B.TARGETS[0], 2.0, B.EDIT) == pytest.approx((ma + mb) / 2 + 2 * (ma - mb))
+    assert B.resolve_distance(d, B.TARGETS[2], -3.0, B.EDIT) == -3.0
+    seen = []
+    m0 = tiny_sd15.clone()
+    m0.set_model_output_block_patch(CU.make_patch(T.reader(lambda h, i, c: seen.append(h)), None))
+    m = B.BoundaryEdit.execute(tiny_sd15, d, 1.5, "both", target=B.TARGETS[1]).args[0]
+    m.set_model_output_block_patch(CU.make_patch(T.reader(lambda h, i, c: seen.append(h)), None))
+    sample(comfy, m, a, neg, steps=4)
+    n = d.vectors[0, 0].reshape(-1)
+    target = (ma + mb) / 2 + 1.5 * (mb - ma)
+    assert any(torch.allclose(h.reshape(h.shape[0], -1) @ n, torch.full((h.shape[0],), target), atol=1e-3)
+               for h in seen)
+    old = d.__class__(d.vectors, d.timesteps, d.scales, {**d.meta, "params": {}}, d.extra)
+    with pytest.raises(LatentDirectionsError, match=r"^Boundary Edit: this boundary file does not record"):
+        B.BoundaryEdit.execute(tiny_sd15, old, 1.0, "both")
 
 
 def _record(tiny_sd15, edit):
@@ -75,7 +108,7 @@ def _record(tiny_sd15, edit):
 
 def test_lagged_mode_replaces_later_h_by_the_previous_steps_h(comfy, tiny_sd15, svm):
     (d, _), (a, b, neg) = svm
-    m, before, after = _record(tiny_sd15, lambda m0: B.BoundaryEdit.execute(m0, d, 7.5, "both", B.MODES[1]).args[0])
+    m, before, after = _record(tiny_sd15, lambda m0: B.BoundaryEdit.execute(m0, d, 7.5, "both", B.MODES[1], B.TARGETS[2]).args[0])
     sample(comfy, m, a, neg, steps=6)
     n = d.vectors[0, 0].reshape(-1)
     changed = [k for k in range(len(before)) if not torch.equal(before[k][2], after[k][2])]
@@ -139,7 +172,7 @@ def test_x_t_boundary_edit_moves_x_t_at_the_mixing_step(comfy, tiny_sd15, svm, x
     _, (a, b, neg) = svm
     n = x_svm.vectors[0, 0].reshape(-1)
     runs = []
-    for m in (tiny_sd15, B.BoundaryEdit.execute(tiny_sd15, x_svm, -4.0, "both").args[0]):
+    for m in (tiny_sd15, B.BoundaryEdit.execute(tiny_sd15, x_svm, -4.0, "both", target=B.TARGETS[2]).args[0]):
         r, _, rec_x = CSa.recording_model(m, "cond", "t", record_x=True)
         sample(comfy, r, a, neg, batch=2, steps=6)
         runs.append(rec_x)
@@ -162,7 +195,7 @@ def test_radius_matching_proxy(comfy, tiny_sd15, svm):
     _, traj, _ = N.DDIMInversion.execute(tiny_sd15, a, neg, {"samples": real}, 4, "normal", 1.0).args
     d, percent, plot, report = B.MixingStepSearch.execute(tiny_sd15, a, b, neg, LATENT, "0-7", "0-7", 4, 2.0, "euler",
                                                           "normal", "cond", 1.0, 4, "radius matching", 0.05,
-                                                          traj).args
+                                                          traj, search_start=0.0, search_end=1.0).args
     assert "radius matching" in report and plot.shape[0] == 1 and 0.0 <= percent <= 1.0
     # direct: the sampled radius of both classes against the inverted radius, on the shared timesteps
     tr = [CS.record_trajectories(tiny_sd15, c, neg, LATENT["samples"], list(range(8)), 4, 2.0, "euler", "normal",

@@ -13,7 +13,7 @@ import torch
 import comfy.patcher_extension
 import comfy.samplers
 
-from ..boundary import fit_linear_svm, move_to_distance, projection, radius_match
+from ..boundary import TARGETS, fit_linear_svm, move_to_distance, projection, radius_match, target_distance
 from ..direction import Direction
 from ..errors import LatentDirectionsError
 from ..tap import StepInfo, Tap, continuous_t
@@ -106,11 +106,12 @@ def boundary_from_trajectories(model, ta: Trajectory, tb: Trajectory, mix_percen
 
 def mixing_step_search(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b, steps, cfg, sampler_name,
                        scheduler, branch, c, test_every, node, proxy="separability", real: Trajectory | None = None,
-                       delta: float = 0.02):
+                       delta: float = 0.02, space: str = "h", search: tuple[float, float] = (0.0, 1.0)):
     """Choose the mixing step by a documented proxy (SPEC.md §3.2; the paper's criterion is not public) and fit the
-    h boundary there. separability: fit at every recorded step, best held-out accuracy (ties: the noisiest such step,
-    which leaves the most steps to follow the edit). radius: the noisiest step where mean |x_t| of the sampled
-    trajectories (both classes) and of `real` (DDIM-inverted real images) differ by less than delta, relatively.
+    boundary (on h or x_t) there. Candidates: the recorded steps between the search percents (SPEC's suggestion is
+    0.3T-0.8T, percents 0.2-0.7). separability: best held-out accuracy (ties: the noisiest such step, which leaves
+    the most steps to follow the edit). radius: the noisiest step where mean |x_t| of the sampled trajectories (both
+    classes) and of `real` (DDIM-inverted real images) differ by less than delta, relatively.
     Returns (boundary, report, plot series {name: (ts, ys)}, plot title)."""
     if proxy == "separability" and test_every < 2:
         raise LatentDirectionsError(node, "the search needs held-out examples", "Set holdout_every to 2 or more")
@@ -121,22 +122,29 @@ def mixing_step_search(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b
                            scheduler, branch, node, with_x=True)
     ts = ta.ts
     sampling = {"steps": steps, "cfg": cfg, "sampler": sampler_name, "scheduler": scheduler}
+    t_hi, t_lo = t_of_percent(model, min(search)), t_of_percent(model, max(search))
+    cand = [j for j, t in enumerate(ts) if t_lo - 1e-6 <= t <= t_hi + 1e-6]
+    if not cand:
+        raise LatentDirectionsError(node, f"no recorded step lies between {min(search):g} and {max(search):g} of the "
+                                          "run", "Widen search_start / search_end or sample more steps")
+    fa, fb = (ta.h, tb.h) if space == "h" else (ta.x, tb.x)
     if proxy == "separability":
         curve = []
-        for j, t in enumerate(ts):
-            b, _ = fit_at(ta.h[:, j], tb.h[:, j], c, "gram", test_every)
-            curve.append((t, b.test_accuracy, b.train_accuracy))
-        best = max(range(len(ts)), key=lambda j: (curve[j][1], ts[j]))
+        for j in cand:
+            b, _ = fit_at(fa[:, j], fb[:, j], c, "gram", test_every)
+            curve.append((ts[j], b.test_accuracy, b.train_accuracy))
+        ts_c = [ts[j] for j in cand]
+        best = cand[max(range(len(cand)), key=lambda i: (curve[i][1], ts_c[i]))]
         chosen = "separability (best held-out accuracy)"
         params = {"curve": [[round(t, 2), a, tr] for t, a, tr in curve]}
-        series = {"held-out accuracy": (ts, [x[1] for x in curve]), "train accuracy": (ts, [x[2] for x in curve])}
-        title = "SVM boundary accuracy per step"
+        series = {"held-out accuracy": (ts_c, [x[1] for x in curve]), "train accuracy": (ts_c, [x[2] for x in curve])}
+        title = f"SVM boundary ({space}) accuracy per step"
         note = ""
     else:
         rts, rr = real.radius()
         r_s = concat([ta, tb]).radius()[1]
-        pairs = [(j, float(r_s[j]), float(rr[i])) for j, t in enumerate(ts) for i, u in enumerate(rts)
-                 if abs(t - u) <= 0.01 * max(1.0, t)]
+        pairs = [(j, float(r_s[j]), float(rr[i])) for j in cand for i, u in enumerate(rts)
+                 if abs(ts[j] - u) <= 0.01 * max(1.0, ts[j])]
         if len(pairs) < 2:
             raise LatentDirectionsError(node, "the real-image trajectory shares no timesteps with the search",
                                         "Invert the real images with the same steps and scheduler, from step 0")
@@ -150,9 +158,10 @@ def mixing_step_search(model, cond_a, cond_b, negative, latent, seeds_a, seeds_b
         series = {"sampled mean |x_t|": (pt, [p[1] for p in pairs]), "inverted mean |x_t|": (pt, [p[2] for p in pairs])}
         title = "radius of sampled vs inverted x_t per step"
         note = f" (relative gap {gap:.2%}{note})"
-    d, text = boundary_from_features(model, ta.h[:, best], tb.h[:, best], ts[best], c, "gram", test_every, None,
+    d, text = boundary_from_features(model, fa[:, best], fb[:, best], ts[best], c, "gram", test_every, None,
                                      sampling, {"branch": branch, "chosen_by": chosen, "step_index": best,
-                                                "n_recorded": len(ts), **params})
+                                                "n_recorded": len(ts), "search": [min(search), max(search)],
+                                                **params}, space)
     return d, f"mixing step chosen by {chosen}: t={ts[best]:.0f}{note}\n{text}", series, title
 
 
@@ -244,3 +253,15 @@ def with_boundary_edit(model, direction: Direction, distance: float, branch: str
                            on_distance)
     m.add_wrapper_with_key(comfy.patcher_extension.WrappersMP.SAMPLER_SAMPLE, f"latent_directions_xb_{id(w)}", w)
     return m
+
+
+def resolve_distance(boundary: Direction, target: str, distance: float, node: str) -> float:
+    """The absolute signed distance for a Boundary Edit target (core/boundary.target_distance), from the class means
+    the boundary recorded."""
+    if target == TARGETS[2]:
+        return float(distance)
+    p = boundary.meta.get("params", {})
+    if "mean_distance_a" not in p or "mean_distance_b" not in p:
+        raise LatentDirectionsError(node, "this boundary file does not record the classes' mean distances",
+                                    f"Set target to '{TARGETS[2]}' and give d, or refit the boundary")
+    return target_distance(target, distance, p["mean_distance_a"], p["mean_distance_b"])
