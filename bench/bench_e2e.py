@@ -1,5 +1,5 @@
 """End to end: wall time of each example workflow (example_workflows/*.json) through a real ComfyUI server, as
-scripts/run_example.py runs them; ComfyUI start-up (process start until /system_stats answers) reported separately.
+python -m scripts.run_example runs them; ComfyUI start-up (process start until /system_stats answers) reported separately.
 
     .venv/bin/python -m bench.bench_e2e [--repeats 1] [--workflows demo_pca_discover ...] [--json out.json]
 
@@ -36,7 +36,7 @@ def main(argv=None):
     paths = sorted(glob.glob(os.path.join(PACK_DIR, "example_workflows", "*.json")))
     if a.workflows:
         paths = [p for p in paths if os.path.basename(p)[:-5] in a.workflows]
-    os.environ.pop("PYTHONPATH", None)  # the server gets the environment run_example.py gives it
+    os.environ.pop("PYTHONPATH", None)  # the server gets the environment scripts.run_example gives it
     t0 = time.perf_counter()
     srv = ComfyServer(extra_args=("--cache-none",)).start()
     startup = time.perf_counter() - t0

@@ -67,7 +67,7 @@ def move_to_distance(h: torch.Tensor, normal: torch.Tensor, d) -> torch.Tensor:
 
 
 TARGETS = ("class A side", "class B side", "signed distance d (reference code)")
-DEFAULT_DISTANCE = 3.5  # class separations past the midpoint (measured in docs/supervised_effects.md)
+DEFAULT_DISTANCE = 4.5  # class separations past the midpoint (measured in docs/supervised_effects.md)
 
 
 def target_distance(target: str, value: float, mean_a: float, mean_b: float) -> float:

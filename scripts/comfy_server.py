@@ -1,6 +1,6 @@
 """Start a real ComfyUI server with only this pack loaded, run API-format prompts over HTTP, fetch the images.
 
-Used by the main job (scripts/run_example.py) and by the tests' server fixture. Standard library only.
+Used by the main job (python -m scripts.run_example) and by the tests' server fixture. Standard library only.
 """
 from __future__ import annotations
 

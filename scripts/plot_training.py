@@ -1,13 +1,10 @@
 """Plot the demo model's training loss: demo_model/train/loss.csv -> demo_model/loss_curve.png.
 
-    .venv/bin/python scripts/plot_training.py
+    .venv/bin/python -m scripts.plot_training   (from the repository root)
 """
 import csv
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from core.plot import line_plot, save_png  # noqa: E402
+from core.plot import line_plot, save_png
 
 rows = list({int(r["step"]): r for r in csv.DictReader(open("demo_model/train/loss.csv"))}.values())  # last wins
 x = [int(r["step"]) for r in rows]

@@ -1,7 +1,7 @@
 """The main job: start a headless real ComfyUI with this pack, run an example workflow on the bundled demo model,
 and write its images to a folder that it prints.
 
-    .venv/bin/python scripts/run_example.py [example_workflows/NAME.json] [--out DIR]
+    .venv/bin/python -m scripts.run_example   (from the repository root) [example_workflows/NAME.json] [--out DIR]
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import shutil
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from scripts.comfy_server import PACK_DIR, ComfyServer, execution_error  # noqa: E402
 from scripts.workflows import load, ui_to_api  # noqa: E402
 
