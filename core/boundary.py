@@ -67,12 +67,13 @@ def move_to_distance(h: torch.Tensor, normal: torch.Tensor, d) -> torch.Tensor:
 
 
 TARGETS = ("class A side", "class B side", "signed distance d (reference code)")
-DEFAULT_DISTANCE = 4.5  # class separations past the midpoint (measured in docs/supervised_effects.md)
+DEFAULT_DISTANCE = 8.0  # class separations past the midpoint (measured in docs/supervised_effects.md)
 
 
 def target_distance(target: str, value: float, mean_a: float, mean_b: float) -> float:
     """The signed distance <h, n> to move to. The reference code's d is absolute (SPEC.md §3.4), so its useful range
-    depends on the model; the class sides are relative to the two classes' mean distances m_A, m_B (our addition):
+    depends on the model; the class sides are relative to the two classes' mean distances m_A, m_B (our addition; the
+    boundary records them on its held-out examples, as training examples sit at the margin when N << D):
     d = (m_A + m_B) / 2 + value * (m_side - m_other), i.e. value class separations past the midpoint (0.5 = the
     side's own mean)."""
     if target == TARGETS[2]:

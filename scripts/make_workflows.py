@@ -267,7 +267,7 @@ def write_example_input():
 
 
 BIG_SEEDS, SMALL_SEEDS = (11, 16, 14, 10, 6, 0), (22, 13, 18, 4, 15, 12)  # measured r at 12 steps (6,600-step weights): 8.7..7.1, 4.1..5.3
-BOUNDARY_DISTANCE = 4.5  # Boundary Edit's default (class separations)
+BOUNDARY_DISTANCE = 8.0  # Boundary Edit's default (class separations)
 EDIT_STRENGTH = 4.0
 INPUT_IMAGE = "latent_directions_demo_square.png"
 PULLBACK_GAMMA = 8.0

@@ -74,7 +74,7 @@ def main():
     ap.add_argument("--weights", default="demo_model/latent_directions_demo.safetensors")
     ap.add_argument("--prompt", default="circle")
     ap.add_argument("--n-samples", type=int, default=128)
-    ap.add_argument("--seeds", type=int, default=24)
+    ap.add_argument("--seeds", type=int, default=64)
     ap.add_argument("--pcs", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--cfg", type=float, default=2.5)
@@ -112,7 +112,9 @@ def main():
              f"`{a.weights}`: PCA of h over {a.n_samples} samples (prompt '{a.prompt}', {a.steps} euler steps, CFG "
              f"{a.cfg}, per timestep, cond branch), then {a.seeds} held-out seeds x strengths {strengths} (std units) "
              "per PC and window. Each cell: change from -4 to +4 as a share of the factor's training range (hue: of "
-             "half the hue circle), and the median per-seed Spearman correlation in brackets. **Bold** = the PC "
+             "half the hue circle), and the median per-seed Spearman correlation in brackets (a seed whose image loses "
+             "its single object at any strength is left out of the Spearman median, and of the change where that "
+             "happens at -4 or +4). **Bold** = the PC "
              "moves that factor alone (|Spearman| >= 0.9, change >= 15 % of its range, every other factor < 1/3 of "
              "that).", ""]
     head = "| window | PC | " + " | ".join(FACTORS) + " | moves | one object | class kept |"

@@ -312,11 +312,17 @@ def main():
     ap.add_argument("--cfg", type=float, default=2.5)
     ap.add_argument("--out", default="docs/supervised_effects.md")
     ap.add_argument("--json", default="docs/supervised_effects.json")
+    ap.add_argument("--render", action="store_true", help="only re-write the markdown from the JSON of a run")
     a = ap.parse_args()
+    if a.render:
+        res = json.load(open(a.json))
+        a.quick, a.weights, a.steps, a.cfg = res["quick"], res["weights"], res["steps"], res["cfg"]
+        write(a, res, a.out, a.json)
+        return
     q = a.quick
     a.steps = 10 if q else 20
     a.n_train, a.n_test, a.n_null, a.n_pool, a.n_flip = (12, 12, 16, 48, 8) if q else (32, 48, 64, 384, 24)
-    a.values = [2.5, DEFAULT_DISTANCE] if q else [2.5, 3.5, DEFAULT_DISTANCE, 5.5]
+    a.values = [4.0, DEFAULT_DISTANCE] if q else [4.0, 6.0, DEFAULT_DISTANCE, 10.0]
     a.strength = 2.0
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
     torch.manual_seed(0)

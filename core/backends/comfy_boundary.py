@@ -54,6 +54,11 @@ def boundary_from_features(model, ha, hb, t, c, via, test_every, mix_percent, sa
     """SVM boundary DIRECTION from features of class A and B at one t; space "h" (mid-block) or "x_t" (U-Net input)."""
     b, test = fit_at(ha, hb, c, via, test_every)
     d_a, d_b = projection(ha, b.normal), projection(hb, b.normal)
+    t_a, t_b = test[:len(ha)], test[len(ha):]
+    held = bool(t_a.sum() >= 2 and t_b.sum() >= 2)
+    if held:  # training examples sit at the margin (N << D): held-out means are the unbiased class positions
+        d_a, d_b = d_a[t_a], d_b[t_b]
+    which = "held-out" if held else "all"
     sig = comfy_unet.signature(model)
     sig["h_shape" if space == "h" else "x_shape"] = list(ha.shape[1:])
     q = "<h, n>" if space == "h" else "<x_t, n>"
@@ -63,12 +68,13 @@ def boundary_from_features(model, ha, hb, t, c, via, test_every, mix_percent, sa
             "params": {"C": c, "solver": via, "t_mix": t, "mix_percent": mix_percent, "train_accuracy": b.train_accuracy,
                        "test_accuracy": b.test_accuracy, "n_support": b.n_support,
                        "mean_distance_a": float(d_a.mean()), "mean_distance_b": float(d_b.mean()),
+                       "mean_distance_of": which,
                        "scale": f"1 = one unit of signed distance {q} along the unit normal", **(extra_params or {})},
             "model": sig, "sampling": sampling, "labels": ["boundary normal"],
             "provenance": {"n_a": len(ha), "n_b": len(hb)}}
     d = Direction(b.normal.reshape(1, 1, *ha.shape[1:]), torch.tensor([t]), torch.ones(1, 1), meta,
                   {"intercept": torch.tensor([b.intercept])})
-    text = (f"SVM on {space} at t={t:.0f}: {acc}; {b.n_support} support vectors; mean signed distance {q}: "
+    text = (f"SVM on {space} at t={t:.0f}: {acc}; {b.n_support} support vectors; mean signed distance {q} ({which}): "
             f"class A {float(d_a.mean()):+.2f}, class B {float(d_b.mean()):+.2f}")
     return d, text
 
