@@ -101,6 +101,8 @@ def main():
     ap.add_argument("--curv-segments", type=int, default=2)
     ap.add_argument("--curv-every", type=int, default=3)
     ap.add_argument("--no-curvedness", action="store_true")
+    ap.add_argument("--control-random", action="store_true",
+                    help="control: random unit x_t directions instead of the pullback vectors (write to another --out)")
     ap.add_argument("--out", default="docs/pullback_effects.md")
     ap.add_argument("--json", default="docs/pullback_effects.json")
     a = ap.parse_args()
@@ -125,6 +127,9 @@ def main():
             xnorm[name].append(float(calls[j].x.norm()))
             res, _ = CJ.pullback_svd(model, calls[j], a.k, a.iters, 1e-3, chunk=a.k)
             v = res.v.float()
+            if a.control_random:  # control: random unit directions of the same norm instead of the pullback's v
+                r = torch.randn(v.shape, generator=torch.Generator().manual_seed(seed * 2 + (name == "late")))
+                v = r / r.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
             signs = torch.tensor([1.0, -1.0]).repeat_interleave(len(v))
             deltas = torch.cat([g * signs.view(-1, 1, 1, 1) * v.repeat(2, 1, 1, 1) for g in gammas])
             out = split_edit(model, pos, neg, seed, j, deltas, calls[j].sigma, a.steps, a.cfg)
@@ -170,8 +175,11 @@ def main():
 
 def write(a, gammas, summ, ratios, met, at, xn, check, curv, secs):
     fmt = lambda x: "inf" if x == float("inf") else f"{x:.3f}"
-    cmd = "PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_pullback" + (" --quick" if a.quick else "")
+    cmd = ("PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_pullback" + (" --quick" if a.quick else "")
+           + (" --control-random" if a.control_random else ""))
     lines = ["# Pullback edits: early steps move coarse factors, late steps fine ones?", "",
+             *(["**Control run: random unit directions of x_t replace the pullback vectors v below.**", ""]
+               if a.control_random else []),
              f"Measured by `{cmd}` on `{a.weights}` in {secs / 60:.1f} min: {a.seeds} held-out seeds (from "
              f"{HELD_OUT}; prompts cycle circle, square, triangle; null negative; {a.steps} euler steps, CFG {a.cfg}). "
              f"At each seed the top-{a.k} right singular vectors v of dh/dx_t (the Jacobian Directions node's "
