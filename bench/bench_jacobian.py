@@ -6,7 +6,7 @@ the middle step of one sample, on the demo model and on the SD1.5-shaped tiny te
 
 Reports time, JVP/VJP counts, forward-pass equivalents (time / one plain U-Net forward), the "batched floor"
 (block iterations x one batched JVP + VJP of k vectors) and peak RSS growth (sampled every 5 ms).
-Targets (issue 4): block >= 3x faster than sequential, <= 2x the batched floor.
+Targets (issue 5): block >= 3x faster than sequential, <= 2x the batched floor.
 """
 from __future__ import annotations
 

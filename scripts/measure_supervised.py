@@ -5,9 +5,10 @@
 Writes docs/supervised_effects.md and .json. Uses the nodes' own code paths (Mixing-Step Search, Boundary Edit,
 Seed-List / Prompt-Pair Direction, Disentangle Directions, the Apply Latent Edit tap):
 a. SVM held-out accuracy (class: circle vs square prompts over the same seeds; stripes: circle samples labelled by
-   the measured stripes) at the step Mixing-Step Search picks by separability, on fresh seeds.
-b. Boundary Edit: share of held-out samples whose measured attribute flips, at the node's default distance and at
-   d = m_from + k (m_to - m_from) (m: the classes' mean signed distances in the SVM report).
+   the measured stripes) at the step Mixing-Step Search picks by separability (SPEC's range and the whole run, on
+   h), and of SVM Boundary on x_t at a fixed mixing percent (C = 1 and C = 1e-4), on fresh seeds.
+b. Boundary Edit: share of held-out samples whose measured attribute flips when each is sent to the other class's
+   side (target class A / B side) at the node's default distance and, for the x_t boundary, a sweep of distances.
 c. Projection (Haas eq. 12): a "size" direction from seed lists (large vs small measured r), before and after
    projecting out the supervised direction of the off-target factor it moves most (hue, cx or cy).
 d. Prompt-pair direction (square - circle) applied with the null prompt: measured class shares vs strength.
@@ -54,6 +55,7 @@ class Ctx:
         self.latent = torch.zeros(1, 3, 32, 32)
         self.steps, self.cfg = a.steps, a.cfg
         self.next_seed = SEED0
+        self.recorded = {}
 
     def seeds(self, n: int) -> list[int]:
         s = list(range(self.next_seed, self.next_seed + n))
@@ -82,10 +84,15 @@ class Ctx:
         return self.sample(model, prompt, seeds), (tr.h if space == "h" else tr.x)[:, j]
 
     def boundary_at(self, prompt, seeds_a, seeds_b, percent: float, space: str, c: float):
-        """SVM Boundary (the node's code path) at the recorded step nearest the mixing percent."""
-        rec = lambda seeds: record_trajectories(self.model, self.cond[prompt], self.cond["null"], self.latent, seeds,
-                                                self.steps, self.cfg, "euler", "normal", "cond", NODE, batch_size=32,
-                                                with_x=True)
+        """SVM Boundary (the node's code path) at the recorded step nearest the mixing percent; the recorded
+        trajectories are kept for further calls on the same seeds."""
+        def rec(seeds):
+            key = (prompt, tuple(seeds))
+            if key not in self.recorded:
+                self.recorded[key] = record_trajectories(self.model, self.cond[prompt], self.cond["null"], self.latent,
+                                                         seeds, self.steps, self.cfg, "euler", "normal", "cond", NODE,
+                                                         batch_size=32, with_x=True)
+            return self.recorded[key]
         return boundary_from_trajectories(self.model, rec(seeds_a), rec(seeds_b), percent, c, "gram", 4, {}, {},
                                           space)[0]
 
