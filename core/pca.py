@@ -6,6 +6,13 @@ code's path A; the paper's editing strength is then in std units). Signs are ali
 neighbour, so slowly rotating components keep one orientation; the reference code aligns every step to step 0).
 A pooled variant decomposes the whole trajectory (N x T*D) at once (reference `get_PCs_all`; not the paper's choice).
 
+Mode "transported" (ours, not in the papers): per-step PCs are ranked by that step's variance, and neighbouring
+steps' ranks swap where variances are close (on the demo model PC0 is a noise pattern above t = 700 and centre y
+below), so one "PC0" edit applied over all steps mixes factors. Transported components start as the top K PCs of
+the last (least noisy) step and are carried back step by step: at each step the K orthonormal vectors inside that
+step's top-r principal subspace closest to the next step's (orthogonal Procrustes, the polar factor of Q_t V_{t+1}^T).
+Each keeps the std of h_t along it as its scale. Measured in docs/pca_factors.md.
+
 Memory does not grow with N: an incremental SVD (Ross et al. 2008, the algorithm behind IncrementalPCA) keeps per
 step a rank-r basis r x D, the mean and the total variance, merging each batch exactly; it is exact while N <= r,
 and r = rank_cap (default max(2K, K + 16)) bounds it otherwise.
@@ -84,6 +91,30 @@ def align_signs(components: torch.Tensor) -> torch.Tensor:
     return out
 
 
+MODES = ("per_timestep", "transported", "pooled")
+
+
+def transport_components(bases: list[torch.Tensor], k: int) -> list[torch.Tensor]:
+    """bases: per step (sampling order) the rows sigma_i v_i^T [r, D]. Returns per step k orthonormal vectors [k, D]
+    inside that step's top-r principal subspace, each step's the closest (orthogonal Procrustes) to the next step's;
+    the last (least noisy) step keeps its top k PCs."""
+    qs = []
+    for b in bases:
+        b = b.double()
+        sig = b.norm(dim=1)
+        b = b[sig > sig[0] * 1e-6]  # numerically null rows carry no direction
+        qs.append(b / b.norm(dim=1, keepdim=True))  # [r', D] orthonormal PCs of the step
+    k = min(k, *(len(q) for q in qs))
+    out = [None] * len(bases)
+    out[-1] = qs[-1][:k]
+    for i in range(len(bases) - 2, -1, -1):
+        q = qs[i]
+        m = q @ out[i + 1].T  # [r', k]
+        u, _, wt = torch.linalg.svd(m, full_matrices=False)
+        out[i] = (u @ wt).T @ q
+    return out
+
+
 def default_rank_cap(k: int) -> int:
     return max(2 * k, k + 16)
 
@@ -93,8 +124,8 @@ class TrajectoryPCA:
     trajectories at a time: feed({t: h [B, *shape]}), then direction_parts(k)."""
 
     def __init__(self, k: int, mode: str = "per_timestep", rank_cap: int | None = None):
-        if mode not in ("per_timestep", "pooled"):
-            raise ValueError(f"mode must be per_timestep or pooled, got {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.k, self.mode = int(k), mode
         self.rank_cap = rank_cap or default_rank_cap(self.k)
         self.steps: dict[float, StreamingPCA] = {}
@@ -109,7 +140,7 @@ class TrajectoryPCA:
             self.ts, self.shape = ts, tuple(traj[ts[0]].shape[1:])
         elif ts != self.ts:
             raise ValueError("every batch must be sampled at the same timesteps (same steps, sampler, scheduler)")
-        if self.mode == "per_timestep":
+        if self.mode != "pooled":
             for t in ts:
                 self.steps.setdefault(t, StreamingPCA(self.rank_cap)).partial_fit(traj[t])
         else:
@@ -129,6 +160,15 @@ class TrajectoryPCA:
             scales = torch.stack([p[1][:k] for p in parts], dim=1)
             ratio = torch.stack([p[2][:k] for p in parts], dim=1)
             mean = torch.stack([self.steps[t].mean.float() for t in self.ts])
+        elif self.mode == "transported":
+            sp = [self.steps[t] for t in self.ts]
+            vecs = transport_components([p.basis for p in sp], self.k)
+            k = vecs[0].shape[0]
+            comps = align_signs(torch.stack(vecs, dim=1).float())
+            proj = torch.stack([(p.basis.double() @ v.T).norm(dim=0) for p, v in zip(sp, vecs)], dim=1)  # [K, T]
+            scales = (proj / (self.n - 1) ** 0.5).float()
+            ratio = torch.stack([proj[:, i] ** 2 / max(p.total_ss, 1e-30) for i, p in enumerate(sp)], dim=1).float()
+            mean = torch.stack([p.mean.float() for p in sp])
         else:
             comp, std, ratio1 = self.pooled.components(self.k)
             k = comp.shape[0]

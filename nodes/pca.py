@@ -6,6 +6,7 @@ import torch
 from comfy_api.latest import io, ui
 
 from ..core.backends.comfy_discover import pca_directions
+from ..core.pca import MODES
 from .direction_nodes import summary
 from .common import cond_inputs, latent_size_input, model_input, sampling_inputs, seed_input
 from .types import Direction as DirectionType
@@ -27,9 +28,11 @@ class ExtractHSpacePCA(io.ComfyNode):
                     io.Int.Input("batch_size", default=16, min=1, max=1024, tooltip="Samples per sampling call."),
                     *sampling_inputs(),
                     io.Int.Input("components", default=8, min=1, max=256, tooltip="K principal components to keep."),
-                    io.Combo.Input("mode", options=["per_timestep", "pooled"], default="per_timestep",
-                                   tooltip="per_timestep: PCA of h_t at each step (paper). pooled: PCA of the whole "
-                                           "trajectory at once."),
+                    io.Combo.Input("mode", options=list(MODES), default="per_timestep",
+                                   tooltip="per_timestep: PCA of h_t at each step, ranked by that step's variance "
+                                           "(paper). transported: the last step's PCs carried back step by step "
+                                           "inside each step's principal subspace, so PC k means one thing at every "
+                                           "step (ours). pooled: PCA of the whole trajectory at once."),
                     io.Combo.Input("record_branch", options=["cond", "uncond"], default="cond",
                                    tooltip="Which CFG branch's h to analyse.")],
             outputs=[DirectionType.Output(display_name="direction"),

@@ -28,6 +28,7 @@ from core.backends.comfy_discover import pca_directions  # noqa: E402
 from core.demo import measure as M  # noqa: E402
 from core.demo import render as R  # noqa: E402
 from core.edit import edit_tap  # noqa: E402
+from core.pca import MODES  # noqa: E402
 
 FACTORS = {"hue": 0.5, "r": R.R_RANGE[1] - R.R_RANGE[0], "cx": R.C_RANGE[1] - R.C_RANGE[0],
            "cy": R.C_RANGE[1] - R.C_RANGE[0], "bg": R.BG_RANGE[1] - R.BG_RANGE[0], "striped": 1.0}
@@ -78,6 +79,8 @@ def main():
     ap.add_argument("--pcs", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--cfg", type=float, default=2.5)
+    ap.add_argument("--mode", default="per_timestep", choices=list(MODES))
+    ap.add_argument("--rank-cap", type=int, default=None)
     ap.add_argument("--windows", nargs="*", default=list(WINDOWS), choices=list(WINDOWS))
     ap.add_argument("--out", default="docs/pca_factors.md")
     ap.add_argument("--json", default="docs/pca_factors.json")
@@ -87,7 +90,7 @@ def main():
     pos, neg = [[comfy_demo.context_for(tok, const, ci), {}]], [[comfy_demo.context_for(tok, const, 3), {}]]
     latent = torch.zeros(1, 3, 32, 32)
     d, _ = pca_directions(model, pos, neg, latent, 0, a.n_samples, 16, a.steps, a.cfg, "euler", "normal", 8,
-                          "per_timestep", "cond", "measure_pca")
+                          a.mode, "cond", "measure_pca", a.rank_cap)
     strengths = [-4.0, -2.0, 0.0, 2.0, 4.0]
     seeds = list(range(HELD_OUT, HELD_OUT + a.seeds))
     results = {}
@@ -110,7 +113,7 @@ def main():
     lines = ["# What the demo model's h-space PCs do", "",
              f"Measured by `PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_pca` on "
              f"`{a.weights}`: PCA of h over {a.n_samples} samples (prompt '{a.prompt}', {a.steps} euler steps, CFG "
-             f"{a.cfg}, per timestep, cond branch), then {a.seeds} held-out seeds x strengths {strengths} (std units) "
+             f"{a.cfg}, mode {a.mode}, cond branch), then {a.seeds} held-out seeds x strengths {strengths} (std units) "
              "per PC and window. Each cell: change from -4 to +4 as a share of the factor's training range (hue: of "
              "half the hue circle), and the median per-seed Spearman correlation in brackets (a seed whose image loses "
              "its single object at any strength is left out of the Spearman median, and of the change where that "

@@ -50,6 +50,23 @@ def test_pca_node_matches_dense_svd_of_recorded_h(tiny_sd15, sd15_pca):
         assert torch.allclose(d.extra["explained_variance"][:, j].double(), s[:3] ** 2 / (s ** 2).sum(), rtol=1e-4)
 
 
+def test_pca_node_transported_mode_keeps_the_last_steps_pcs_and_carries_them_back(tiny_sd15, sd15_pca):
+    d, _ = sd15_pca
+    pos, neg = sd15_conds()
+    dt = P.ExtractHSpacePCA.execute(tiny_sd15, pos, neg, {"samples": torch.zeros(1, 4, 16, 16)}, 5, 6, 4, 4, 2.0,
+                                    "euler", "normal", 3, "transported", "cond").args[0]
+    assert dt.meta["params"]["mode"] == "transported" and dt.vectors.shape == d.vectors.shape
+    # Direction stores timesteps ascending: index 0 is the last sampling step, where transport starts
+    last = (dt.vectors[:, 0].reshape(3, -1) * d.vectors[:, 0].reshape(3, -1)).sum(-1).abs()
+    assert (last >= 0.999).all() and torch.allclose(dt.scales[:, 0], d.scales[:, 0], rtol=1e-4)
+    for j in range(1, len(dt.timesteps)):  # orthonormal at every step, and the closest set to the step before
+        v = dt.vectors[:, j].reshape(3, -1).double()
+        assert torch.allclose(v @ v.T, torch.eye(3, dtype=torch.float64), atol=1e-4)
+        w = dt.vectors[:, j - 1].reshape(3, -1).double()
+        own = (d.vectors[:, j].reshape(3, -1).double() * w).sum(-1).abs()  # the step's own PCs, best signs
+        assert float((v * w).sum()) >= float(own.sum()) - 1e-5  # Procrustes: the closest orthonormal set
+
+
 def test_file_round_trip_is_exact(sd15_pca, direction_dir):
     d, _ = sd15_pca
     rel = DN.SaveDirection.execute(d, "pca_test").args[0]

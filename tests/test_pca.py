@@ -77,3 +77,43 @@ def test_signs_are_aligned_across_steps():
     v = pca.direction_parts()["vectors"].reshape(2, 5, -1)
     dots = (v[:, 1:] * v[:, :-1]).sum(-1)
     assert (dots >= 0).all()
+
+
+def _dense_transport(h: torch.Tensor, k: int):
+    """Dense reference of the transported mode: full SVD per step, last step's top k, then per step the orthogonal
+    Procrustes fit of the next step's vectors inside that step's principal subspace (all non-null PCs)."""
+    n, T = h.shape[0], h.shape[1]
+    out = [None] * T
+    _, _, vt = torch.linalg.svd((h[:, -1] - h[:, -1].mean(0)).double(), full_matrices=False)
+    out[-1] = vt[:k]
+    for j in range(T - 2, -1, -1):
+        _, s, vt = torch.linalg.svd((h[:, j] - h[:, j].mean(0)).double(), full_matrices=False)
+        q = vt[s > s[0] * 1e-6]
+        u, _, wt = torch.linalg.svd(q @ out[j + 1].T, full_matrices=False)
+        out[j] = (u @ wt).T @ q
+    return out
+
+
+def test_transported_matches_dense_procrustes_reference():
+    h, ts = _trajectories(seed=4)
+    h = h.reshape(h.shape[0], h.shape[1], -1)
+    k = 3
+    pca = P.TrajectoryPCA(k, "transported", rank_cap=48)  # >= N: the stored subspaces are exact
+    for i in range(0, h.shape[0], 8):
+        pca.feed({t: h[i:i + 8, j] for j, t in enumerate(ts)})
+    out = pca.direction_parts()
+    ref = _dense_transport(h, k)
+    v = out["vectors"].reshape(k, len(ts), -1).double()
+    for j in range(len(ts)):
+        cos = (v[:, j] * ref[j]).sum(-1).abs()
+        assert (cos >= 0.999).all(), (j, cos)
+        assert torch.allclose(v[:, j] @ v[:, j].T, torch.eye(k, dtype=torch.float64), atol=1e-5)
+        xc = (h[:, j] - h[:, j].mean(0)).double()
+        std = (xc @ v[:, j].T).std(0)  # unbiased: N - 1
+        assert torch.allclose(out["scales"][:, j].double(), std, rtol=1e-4)
+        ratio = (xc @ v[:, j].T).pow(2).sum(0) / xc.pow(2).sum()
+        assert torch.allclose(out["explained_variance"][:, j].double(), ratio, rtol=1e-4)
+    # the last step is plain PCA; an earlier step is not (its own PCs rotate away from the next step's)
+    _check(v[:, -1], out["scales"][:, -1], out["explained_variance"][:, -1], _dense(h[:, -1], k))
+    own = _dense(h[:, 0], k)[0]
+    assert ((v[:, 0] * own).sum(-1).abs() < 0.99).any()

@@ -15,7 +15,7 @@ from . import comfy_sampling, comfy_unet
 
 def pca_directions(model, positive, negative, latent: torch.Tensor, seed: int, n_samples: int, batch_size: int,
                    steps: int, cfg: float, sampler_name: str, scheduler: str, k: int, mode: str, branch: str,
-                   node: str) -> tuple[Direction, np.ndarray]:
+                   node: str, rank_cap: int | None = None) -> tuple[Direction, np.ndarray]:
     """Sample n_samples images (seeds seed .. seed+n-1) in batches, record h of `branch` at every step, and stream
     them into a per-timestep (or pooled) PCA. Returns the DIRECTION and an explained-variance plot."""
     comfy_unet.require_unet(model, node)
@@ -24,7 +24,7 @@ def pca_directions(model, positive, negative, latent: torch.Tensor, seed: int, n
     if branch == "uncond" and cfg == 1.0:
         raise LatentDirectionsError(node, "CFG 1 runs no uncond (negative) pass, so there is no uncond h to record",
                                     "Record the cond branch or use CFG > 1")
-    pca = TrajectoryPCA(k, mode)
+    pca = TrajectoryPCA(k, mode, rank_cap)
     template = latent[:1]
     batches = [list(range(seed + i, seed + min(i + batch_size, n_samples))) for i in range(0, n_samples, batch_size)]
     bar = comfy_sampling.progress_bar(len(batches) * steps)
