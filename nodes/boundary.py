@@ -117,7 +117,10 @@ class BoundaryEdit(io.ComfyNode):
                                    tooltip="CFG branches whose h is moved (an x_t move acts on the shared latent)."),
                     io.Combo.Input("mode", options=list(MODES), default=MODES[0],
                                    tooltip="single step: the paper. lagged: also replace h at every later step by the "
-                                           "previous step's un-edited h, as the authors' code does (h boundaries only).")],
+                                           "previous step's un-edited h, as the authors' code does. every step: keep h "
+                                           "at the target distance at every step from the mixing step on (ours; "
+                                           "stronger where later steps undo a one-step move). h boundaries only for "
+                                           "the last two.")],
             outputs=[io.Model.Output()], hidden=[io.Hidden.unique_id])
 
     @classmethod

@@ -125,6 +125,20 @@ def test_lagged_mode_replaces_later_h_by_the_previous_steps_h(comfy, tiny_sd15, 
     assert len({before[k][0].sigma for k in changed}) > 1
 
 
+def test_every_step_mode_holds_h_at_the_distance_from_the_mixing_step_on(comfy, tiny_sd15, svm):
+    (d, _), (a, b, neg) = svm
+    m, before, after = _record(tiny_sd15, lambda m0: B.BoundaryEdit.execute(m0, d, -4.0, "both", B.MODES[2], B.TARGETS[2]).args[0])
+    sample(comfy, m, a, neg, steps=6)
+    n = d.vectors[0, 0].reshape(-1)
+    changed = [k for k in range(len(before)) if not torch.equal(before[k][2], after[k][2])]
+    first = changed[0]
+    assert changed == list(range(first, len(before))) and 0 < first  # every call from the mixing step on
+    assert len({before[k][0].sigma for k in changed}) > 1
+    for k in changed:
+        h = after[k][2]
+        assert torch.allclose(h.reshape(h.shape[0], -1) @ n, torch.full((h.shape[0],), -4.0), atol=1e-3)
+
+
 def test_edit_reports_each_samples_signed_distance(comfy, tiny_sd15, svm):
     from latent_directions.core.backends.comfy_boundary import with_boundary_edit
     (d, _), (a, b, neg) = svm
@@ -182,8 +196,9 @@ def test_x_t_boundary_edit_moves_x_t_at_the_mixing_step(comfy, tiny_sd15, svm, x
     assert 0 < k and moved == ts[k:]  # earlier steps unchanged
     assert torch.allclose(runs[1][moved[0]].reshape(2, -1) @ n, torch.full((2,), -4.0), atol=1e-3)
     assert abs(moved[0] - float(x_svm.timesteps[0])) < 1e-3 or moved[0] < float(x_svm.timesteps[0])
-    with pytest.raises(LatentDirectionsError, match=r"^Boundary Edit: the lagged replacement exists only for h"):
-        B.BoundaryEdit.execute(tiny_sd15, x_svm, 1.0, "both", B.MODES[1])
+    for mode in B.MODES[1:]:
+        with pytest.raises(LatentDirectionsError, match=r"^Boundary Edit: the mode '\w[\w ]+' exists only for h"):
+            B.BoundaryEdit.execute(tiny_sd15, x_svm, 1.0, "both", mode)
 
 
 def test_radius_matching_proxy(comfy, tiny_sd15, svm):

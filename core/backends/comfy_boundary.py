@@ -21,7 +21,7 @@ from . import comfy_unet
 from ..trajectory import Trajectory, concat
 from .comfy_supervised import record_trajectories
 
-MODES = ("single step (paper)", "lagged every step (reference code)")
+MODES = ("single step (paper)", "lagged every step (reference code)", "every step from the mixing step (ours)")
 SPACES = ("h", "x_t")
 
 
@@ -185,7 +185,7 @@ def boundary_tap(direction: Direction, distance: float, log_sigmas: torch.Tensor
     called with each sample's signed distance before the move. State resets when sigma rises (a new run)."""
     n = direction.vectors[0, 0]
     sigma_mix = sigma_of_t(log_sigmas, float(direction.timesteps[0]))
-    lagged = mode == MODES[1]
+    lagged, hold = mode == MODES[1], mode == MODES[2]
     state = {"last": math.inf, "at": None, "prev": {}}
 
     def fn(h: torch.Tensor, info: StepInfo, chunk: int):
@@ -201,6 +201,8 @@ def boundary_tap(direction: Direction, distance: float, log_sigmas: torch.Tensor
             if on_distance is not None:
                 on_distance(info.t, chunk, projection(h, n.to(h.device)).tolist())
             state["prev"][chunk] = h
+            return move_to_distance(h, n.to(h.device), distance)
+        if hold:
             return move_to_distance(h, n.to(h.device), distance)
         if lagged:
             prev, state["prev"][chunk] = state["prev"].get(chunk), h
@@ -251,8 +253,8 @@ def with_boundary_edit(model, direction: Direction, distance: float, branch: str
     if direction.meta.get("space", "h") == "h":
         return comfy_unet.with_tap(model, boundary_tap(direction, distance, log_sigmas, branch, mode, on_distance), node)
     if mode != MODES[0]:
-        raise LatentDirectionsError(node, "the lagged replacement exists only for h boundaries (an x_t boundary moves "
-                                          "x_t once)", f"Set mode to {MODES[0]} or use an h boundary")
+        raise LatentDirectionsError(node, f"the mode '{mode.split(' (')[0]}' exists only for h boundaries (an x_t "
+                                          "boundary moves x_t once)", f"Set mode to {MODES[0]} or use an h boundary")
     comfy_unet.require_unet(model, node)
     m = model.clone()
     w = x_boundary_wrapper(direction, distance, sigma_of_t(log_sigmas, float(direction.timesteps[0])), node,
