@@ -28,7 +28,7 @@ class ExtractHSpacePCA(io.ComfyNode):
                     io.Int.Input("batch_size", default=16, min=1, max=1024, tooltip="Samples per sampling call."),
                     *sampling_inputs(),
                     io.Int.Input("components", default=8, min=1, max=256, tooltip="K principal components to keep."),
-                    io.Combo.Input("mode", options=list(MODES), default="per_timestep",
+                    io.Combo.Input("mode", options=list(MODES), default="transported",
                                    tooltip="per_timestep: PCA of h_t at each step, ranked by that step's variance "
                                            "(paper). transported: the last step's PCs carried back step by step "
                                            "inside each step's principal subspace, so PC k means one thing at every "

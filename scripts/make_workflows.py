@@ -49,7 +49,7 @@ def demo_pca_discover(info: dict) -> dict:
     latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=1)
     pca = g.add("LD_ExtractHSpacePCA", pos=[380, 0], model=(load, 0), positive=(pos, 0), negative=(neg, 0),
                 latent_image=(latent, 0), seed=1000, n_samples=64, batch_size=16, steps=20, cfg=2.5,
-                sampler_name="euler", scheduler="normal", components=8, mode="per_timestep", record_branch="cond")
+                sampler_name="euler", scheduler="normal", components=8, mode="transported", record_branch="cond")
     g.add("LD_SaveDirection", pos=[800, 0], direction=(pca, 0), filename_prefix="demo_pca")
     g.add("SaveImage", pos=[800, 220], images=(pca, 1), filename_prefix="latent_directions/demo_pca_variance")
     grid = g.add("LD_DirectionStrengthGrid", pos=[800, 640], model=(load, 0), vae=(load, 1), positive=(pos, 0),
@@ -57,7 +57,8 @@ def demo_pca_discover(info: dict) -> dict:
                  sampler_name="euler", scheduler="normal", max_directions=4, strengths="-4, -2, 0, 2, 4",
                  start_percent=0.0, end_percent=1.0, branch="both", scale=4)
     g.add("SaveImage", pos=[1220, 640], images=(grid, 0), filename_prefix="latent_directions/demo_pca_grid")
-    g.note("**h-space PCA** (Haas et al.): 64 samples, 20 steps, 8 components per timestep, saved to "
+    g.note("**h-space PCA** (Haas et al.): 64 samples, 20 steps, 8 components per timestep (mode transported: "
+           "the last step's PCs carried back along the trajectory, so PC k means one thing at every step), saved to "
            "models/latent_directions/. The grid shows PC0..PC3 at -4..+4 standard deviations over the whole "
            "trajectory, same seed in every cell.", pos=[0, 640])
     return g.to_json()
