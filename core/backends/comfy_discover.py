@@ -17,7 +17,8 @@ def pca_directions(model, positive, negative, latent: torch.Tensor, seed: int, n
                    steps: int, cfg: float, sampler_name: str, scheduler: str, k: int, mode: str, branch: str,
                    node: str, rank_cap: int | None = None) -> tuple[Direction, np.ndarray]:
     """Sample n_samples images (seeds seed .. seed+n-1) in batches, record h of `branch` at every step, and stream
-    them into a per-timestep, transported or pooled PCA (core/pca.py). Returns the DIRECTION and an explained-variance plot."""
+    them into a per-timestep, transported or pooled PCA (core/pca.py). Returns the DIRECTION and an explained-variance
+    plot."""
     comfy_unet.require_unet(model, node)
     if n_samples < 2:
         raise LatentDirectionsError(node, f"n_samples is {n_samples}", "PCA needs at least 2 samples; use 16 or more")
