@@ -111,7 +111,8 @@ def main():
             print(wname, f"PC{k}", results[(wname, k)]["moves"], {f: round(e["change"], 3) for f, e in eff.items()},
                   flush=True)
     lines = ["# What the demo model's h-space PCs do", "",
-             f"Measured by `PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_pca` on "
+             f"Measured by `PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_pca --mode {a.mode} --seeds "
+             f"{a.seeds} --windows " + " ".join(f'"{w}"' for w in a.windows) + "` on "
              f"`{a.weights}`: PCA of h over {a.n_samples} samples (prompt '{a.prompt}', {a.steps} euler steps, CFG "
              f"{a.cfg}, mode {a.mode}, cond branch), then {a.seeds} held-out seeds x strengths {strengths} (std units) "
              "per PC and window. Each cell: change from -4 to +4 as a share of the factor's training range (hue: of "
