@@ -9,9 +9,9 @@ A pooled variant decomposes the whole trajectory (N x T*D) at once (reference `g
 Mode "transported" (ours, not in the papers): per-step PCs are ranked by that step's variance, and neighbouring
 steps' ranks swap where variances are close (on the demo model PC0 follows no measured factor above t ≈ 740 and
 is centre y from t ≈ 680 down), so one "PC0" edit applied over all steps mixes factors. Transported components
-start as the top K PCs of the last (least noisy) step and are carried back step by step: at each step the K orthonormal vectors inside that
-step's top-r principal subspace closest to the next step's (orthogonal Procrustes, the polar factor of Q_t V_{t+1}^T).
-Each keeps the std of h_t along it as its scale. Measured in docs/pca_factors.md.
+start as the top K PCs of the last (least noisy) step and are carried back step by step: at each step the K
+orthonormal vectors inside that step's top-r principal subspace closest to the next step's (orthogonal Procrustes,
+the polar factor of Q_t V_{t+1}^T). Each keeps the std of h_t along it as its scale. Measured in docs/pca_factors.md.
 
 Memory does not grow with N: an incremental SVD (Ross et al. 2008, the algorithm behind IncrementalPCA) keeps per
 step a rank-r basis r x D, the mean and the total variance, merging each batch exactly; it is exact while N <= r,
