@@ -32,6 +32,24 @@ OUT = "demo_model"
 WEIGHTS = os.path.join(OUT, "latent_directions_demo.safetensors")
 RESUME = os.path.join(OUT, "train", "resume.safetensors")
 LOSS_CSV = os.path.join(OUT, "train", "loss.csv")
+
+
+def set_out(out: str) -> None:
+    """Train into another folder (same layout as demo_model/), e.g. for an experimental run."""
+    global OUT, WEIGHTS, RESUME, LOSS_CSV
+    OUT = out
+    WEIGHTS = os.path.join(OUT, "latent_directions_demo.safetensors")
+    RESUME = os.path.join(OUT, "train", "resume.safetensors")
+    LOSS_CSV = os.path.join(OUT, "train", "loss.csv")
+
+
+def skip_dropout_patch(keep: torch.Tensor):
+    """ComfyUI output-block patch that zeroes every skip connection of the samples where keep is 0.
+
+    Trained this way the decoder must also denoise from h alone, so h carries the image's factors."""
+    def patch(h, hsp, transformer_options):
+        return h, hsp * keep.view(-1, 1, 1, 1).to(hsp.dtype)
+    return patch
 TRAIN_SEED = 1  # training batches use seeds (TRAIN_SEED, step); tests use other seeds
 
 
@@ -85,7 +103,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--offset-noise", type=float, default=0.0,
                     help="std of a per-channel constant added to the training noise (0 = plain DDPM noise)")
+    ap.add_argument("--skip-dropout", type=float, default=0.0,
+                    help="share of training examples whose skip connections are all zeroed (0 = plain U-Net training)")
+    ap.add_argument("--out", default=OUT, help="folder for weights, resume state and loss log")
     args = ap.parse_args()
+    set_out(args.out)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     os.makedirs(os.path.dirname(RESUME), exist_ok=True)
@@ -138,7 +160,11 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / 200)
         for gr in opt.param_groups:
             gr["lr"] = lr
-        loss = torch.nn.functional.mse_loss(unet(xt, t.float(), context=ctx), eps)
+        opts = {}
+        if args.skip_dropout > 0:
+            keep = (torch.rand(len(idx), generator=torch.Generator().manual_seed(7 * step + 3)) >= args.skip_dropout)
+            opts = {"patches": {"output_block_patch": [skip_dropout_patch(keep.float())]}}
+        loss = torch.nn.functional.mse_loss(unet(xt, t.float(), context=ctx, transformer_options=opts), eps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
