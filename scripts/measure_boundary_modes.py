@@ -45,6 +45,7 @@ def main():
     ap.add_argument("--n", type=int, default=20, help="held-out samples per direction of the flip")
     ap.add_argument("--out", default="docs/boundary_modes.md")
     ap.add_argument("--json", default="docs/boundary_modes.json")
+    ap.add_argument("--attrs", nargs="*", default=list(ATTRS), choices=list(ATTRS))
     a = ap.parse_args()
     a.steps, a.cfg = 20, 2.5
     t0 = time.perf_counter()
@@ -60,20 +61,21 @@ def main():
     mc, ms = ctx.sample(ctx.model, "circle", held), ctx.sample(ctx.model, "square", held)
     src = [("square", [sd for sd, c in zip(held, ms["cls"]) if c == 1], "b"),
            ("circle", [sd for sd, c in zip(held, mc["cls"]) if c == 0], "a")]
-    cases = {"class": (bc, src, lambda m: m["cls"] == 0)}
+    cases = {"class": (bc, src, lambda m: m["cls"] == 0)} if "class" in a.attrs else {}
     # stripes and position: circle samples labelled by the measurer
-    pool = ctx.seeds(256)
-    mp = ctx.sample(ctx.model, "circle", pool)
-    ok, hok = mp["single"], mc["single"]
-    lab = {"stripes": (lambda m: m["stripes"] > 0, lambda m: m["stripes"] == 0, 0.5),
-           "position": (lambda m: m["cx"] < 15.0, lambda m: m["cx"] > 17.0, 0.3)}
-    for name, (fa, fb, pct) in lab.items():
-        sa = [sd for sd, y, o in zip(pool, fa(mp), ok) if o and y]
-        sb = [sd for sd, y, o in zip(pool, fb(mp), ok) if o and y]
-        b = ctx.boundary_at("circle", sa, sb, pct, "h", 1.0)
-        src = [("circle", [sd for sd, y, o in zip(held, fa(mc), hok) if o and y], "a"),
-               ("circle", [sd for sd, y, o in zip(held, fb(mc), hok) if o and y], "b")]
-        cases[name] = (b, src, fa)
+    if {"stripes", "position"} & set(a.attrs):
+        pool = ctx.seeds(256)
+        mp = ctx.sample(ctx.model, "circle", pool)
+        ok, hok = mp["single"], mc["single"]
+        lab = {"stripes": (lambda m: m["stripes"] > 0, lambda m: m["stripes"] == 0, 0.5),
+               "position": (lambda m: m["cx"] < 15.0, lambda m: m["cx"] > 17.0, 0.3)}
+        for name, (fa, fb, pct) in ((k, v) for k, v in lab.items() if k in a.attrs):
+            sa = [sd for sd, y, o in zip(pool, fa(mp), ok) if o and y]
+            sb = [sd for sd, y, o in zip(pool, fb(mp), ok) if o and y]
+            b = ctx.boundary_at("circle", sa, sb, pct, "h", 1.0)
+            src = [("circle", [sd for sd, y, o in zip(held, fa(mc), hok) if o and y], "a"),
+                   ("circle", [sd for sd, y, o in zip(held, fb(mc), hok) if o and y], "b")]
+            cases[name] = (b, src, fa)
     for name, (b, src, is_a) in cases.items():
         p = b.meta["params"]
         print(name, f"t={float(b.timesteps[0]):.0f} held-out {p['test_accuracy']}", flush=True)

@@ -6,7 +6,8 @@ For pairs of held-out seeds (A, B) on one prompt, sample A while every U-Net cal
 replaced by B's h at the same step (REPLACE tap), in a window of steps. Per factor it reports the median share
 of the A -> B difference that the swapped image takes on (0 = h carries nothing of it, 1 = h decides it), over
 pairs whose factor differs by >= 10 % of its range; stripes: the share of pairs with different stripe states
-whose swapped image takes B's. This is a diagnostic of the model (how causal h is), not a node.
+whose swapped image takes B's; class likewise (meaningful
+with --prompt null, where the prompt does not fix the class). This is a diagnostic of the model (how causal h is), not a node.
 """
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ def main():
             row[f] = float(np.median(ds[sel] / d[sel])) if sel.any() else float("nan")
         sel = ok & (ma["stripes"] != mb["stripes"])
         row["stripes"] = float((ms["stripes"][sel] == mb["stripes"][sel]).mean()) if sel.any() else float("nan")
+        sel = ok & (ma["cls"] != mb["cls"])
+        row["class"] = float((ms["cls"][sel] == mb["cls"][sel]).mean()) if sel.any() else float("nan")
         sel = ok & ((ma["stripes"] > 0) != (mb["stripes"] > 0))
         row["striped"] = float(((ms["stripes"][sel] > 0) == (mb["stripes"][sel] > 0)).mean()) if sel.any() else float("nan")
         res["windows"][wname] = row

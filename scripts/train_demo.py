@@ -13,6 +13,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import time
 
 import torch
@@ -71,12 +72,29 @@ def batch(step: int, n: int, null_prob: float, offset_noise: float = 0.0):
     return x0, idx, t, eps
 
 
+def init_from(unet, cond, path: str) -> None:
+    """Copy matching weights from a shipped-format file; an output block's upsampler moves from index 2 to 1 when
+    the block loses its transformer."""
+    w = {k[len(D.UNET_PREFIX):]: v for k, v in load_file(path).items() if k.startswith(D.UNET_PREFIX)}
+    st, n = unet.state_dict(), 0
+    for k in st:
+        src = k if k in w else re.sub(r"^(output_blocks\.\d+)\.1\.conv", r"\1.2.conv", k)
+        if src in w and w[src].shape == st[k].shape:
+            st[k], n = w[src], n + 1
+    unet.load_state_dict(st)
+    full = load_file(path)
+    with torch.no_grad():
+        cond["tokens"].copy_(full[D.EMBED_KEY])
+        cond["const"].copy_(full[D.CONST_KEY])
+    print(f"initialised {n} of {len(st)} tensors from {path}", flush=True)
+
+
 def save_state(unet, ema, cond, ema_cond, opt, step, wall, args):
     meta = {"step": str(step), "wall_s": f"{wall:.1f}", "args": json.dumps(vars(args))}
     shipped = {D.UNET_PREFIX + k: v.detach().clone().contiguous() for k, v in ema.items()}
     shipped[D.EMBED_KEY], shipped[D.CONST_KEY] = ema_cond["tokens"].clone(), ema_cond["const"].clone()
     tmp = WEIGHTS + ".tmp"
-    save_file(shipped, tmp, metadata={**meta, "config": json.dumps(C.UNET_CONFIG),
+    save_file(shipped, tmp, metadata={**meta, "config": json.dumps(C.UNET_CONFIGS[args.cross_attention]),
                                       "sampling": json.dumps(C.SAMPLING_SETTINGS)})
     os.replace(tmp, WEIGHTS)
     st = {"unet." + k: v.detach().contiguous() for k, v in unet.state_dict().items()}
@@ -105,13 +123,18 @@ def main():
                     help="std of a per-channel constant added to the training noise (0 = plain DDPM noise)")
     ap.add_argument("--skip-dropout", type=float, default=0.0,
                     help="share of training examples whose skip connections are all zeroed (0 = plain U-Net training)")
+    ap.add_argument("--cross-attention", default="sd", choices=list(C.UNET_CONFIGS),
+                    help="sd: cross-attention at 16x16, 8x8 and the middle (shipped); middle: only in the middle block")
+    ap.add_argument("--init-from", default="",
+                    help="start a new run from this weights file (keys the architecture lacks are dropped)")
     ap.add_argument("--out", default=OUT, help="folder for weights, resume state and loss log")
     args = ap.parse_args()
     set_out(args.out)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     os.makedirs(os.path.dirname(RESUME), exist_ok=True)
-    unet = D.build_unet()
+    config = C.UNET_CONFIGS[args.cross_attention]
+    unet = D.build_unet(config)
     g = torch.Generator().manual_seed(0)
     cond = {"tokens": torch.nn.Parameter(torch.randn(len(C.PROMPTS), C.CONTEXT_DIM, generator=g)),
             "const": torch.nn.Parameter(torch.randn(C.CONTEXT_TOKENS - 1, C.CONTEXT_DIM, generator=g))}
@@ -133,6 +156,8 @@ def main():
                 opt.state[p] = {"step": torch.tensor(float(step)), "exp_avg": st[f"adam.{i}.m"].float(),
                                 "exp_avg_sq": st[f"adam.{i}.v"].float()}
         print(f"resumed at step {step} ({wall:.0f} s so far)", flush=True)
+    elif args.init_from:
+        init_from(unet, cond, args.init_from)
     ema = {k: v.detach().clone() for k, v in unet.state_dict().items()}
     ema_cond = {k: v.detach().clone() for k, v in cond.items()}
     if os.path.exists(WEIGHTS) and step > 0:

@@ -1,7 +1,10 @@
 """Builds the bundled demo model with ComfyUI's own UNetModel, BaseModel, ModelPatcher and pixel-space VAE."""
 from __future__ import annotations
 
+import json
+
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file
 
 import comfy.latent_formats
@@ -45,9 +48,9 @@ def init_weights(module: torch.nn.Module) -> None:
                 break
 
 
-def build_unet() -> UNetModel:
-    """A freshly initialised demo UNetModel for training."""
-    unet = UNetModel(**C.UNET_CONFIG, dtype=torch.float32, operations=comfy.ops.disable_weight_init)
+def build_unet(config: dict | None = None) -> UNetModel:
+    """A freshly initialised demo UNetModel for training (config: C.UNET_CONFIG unless given)."""
+    unet = UNetModel(**(config or C.UNET_CONFIG), dtype=torch.float32, operations=comfy.ops.disable_weight_init)
     init_weights(unet)
     return unet
 
@@ -56,7 +59,9 @@ def load_demo_model(path: str, dtype: torch.dtype | None = None):
     """Load the demo weights file -> (ModelPatcher, token embeddings [P, D], constant tokens [L-1, D])."""
     sd = load_file(path)
     tokens, const = sd.pop(EMBED_KEY), sd.pop(CONST_KEY)
-    cfg = DemoModelConfig(dict(C.UNET_CONFIG))
+    with safe_open(path, "pt") as fh:
+        meta = fh.metadata() or {}
+    cfg = DemoModelConfig(json.loads(meta["config"]) if "config" in meta else dict(C.UNET_CONFIG))
     load_device = comfy.model_management.get_torch_device()
     if dtype is None:
         dtype = comfy.model_management.unet_dtype(model_params=sum(v.numel() for v in sd.values()),

@@ -17,6 +17,12 @@ UNET_CONFIG = {
     "adm_in_channels": None, "use_temporal_attention": False, "use_temporal_resblock": False,
     "use_checkpoint": False,
 }
+# A variant with cross-attention only in the middle block: the prompt reaches the decoder only through h (and
+# the skips' shape evidence), an experiment on how much of the class h then decides (docs/h_reliance.md).
+UNET_CONFIG_MIDDLE_ATTENTION = {**UNET_CONFIG, "transformer_depth": [0, 0, 0],
+                                "transformer_depth_output": [0, 0, 0, 0, 0, 0]}
+UNET_CONFIGS = {"sd": UNET_CONFIG, "middle": UNET_CONFIG_MIDDLE_ATTENTION}
+
 # Stable Diffusion's 1000-step "linear" schedule as ComfyUI and LDM name it (betas linear in sqrt(beta) from
 # 0.00085 to 0.012; sigma_max 14.6). DDPM's plain linspace 1e-4..0.02 (sigma_max 157) was tried first: ComfyUI's
 # samplers do not clip x0, and the small model's bias in eps at high noise then integrates into saturated images.
