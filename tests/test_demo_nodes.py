@@ -53,3 +53,26 @@ def test_labelled_grid():
     imgs = torch.rand(6, 32, 32, 3)
     g = view.LabelledGrid.execute(imgs, 3, "a, b", "x,y,z", 2, "title").args[0]
     assert g.shape[0] == 1 and g.shape[3] == 3 and g.shape[1] > 2 * 64 and g.shape[2] > 3 * 64
+
+
+def test_loader_builds_the_architecture_its_file_names(comfy, tmp_path):
+    import json
+    from safetensors.torch import save_file
+    from latent_directions.core.backends import comfy_demo as D
+    from latent_directions.core.demo import config as C
+    cfg = C.UNET_CONFIG_MIDDLE_ATTENTION
+    unet = D.build_unet(cfg)
+    sd = {D.UNET_PREFIX + k: v.contiguous() for k, v in unet.state_dict().items()}
+    sd[D.EMBED_KEY], sd[D.CONST_KEY] = torch.randn(4, 32), torch.randn(1, 32)
+    path = str(tmp_path / "middle.safetensors")
+    save_file(sd, path, metadata={"config": json.dumps(cfg)})
+    model, tok, const = D.load_demo_model(path)
+    net = model.model.diffusion_model
+    names = {type(m).__name__ for blk in (*net.input_blocks, *net.output_blocks) for m in blk}
+    assert "SpatialTransformer" not in names
+    assert any(type(m).__name__ == "SpatialTransformer" for m in net.middle_block)
+    got = net.state_dict()
+    assert all(torch.equal(got[k[len(D.UNET_PREFIX):]], v) for k, v in sd.items() if k.startswith(D.UNET_PREFIX))
+    from latent_directions.nodes import paths
+    shipped = D.load_demo_model(paths.demo_weights_path())[0].model.diffusion_model
+    assert any(type(m).__name__ == "SpatialTransformer" for blk in shipped.output_blocks for m in blk)
