@@ -56,7 +56,7 @@ def main():
     res = {}
     # class: prompts over the same seeds
     s = ctx.seeds(32)
-    bc = ctx.search("circle", "square", s, s)[0]
+    bc = ctx.search("circle", "square", s, s)[0] if "class" in a.attrs else None
     held = ctx.seeds(64)
     mc, ms = ctx.sample(ctx.model, "circle", held), ctx.sample(ctx.model, "square", held)
     src = [("square", [sd for sd, c in zip(held, ms["cls"]) if c == 1], "b"),

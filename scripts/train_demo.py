@@ -17,6 +17,7 @@ import re
 import time
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 import comfy.cli_args
@@ -47,10 +48,12 @@ def set_out(out: str) -> None:
 def skip_dropout_patch(keep: torch.Tensor):
     """ComfyUI output-block patch that zeroes every skip connection of the samples where keep is 0.
 
-    Trained this way the decoder must also denoise from h alone, so h carries the image's factors."""
+    The idea: the decoder must also denoise from h alone. Measured, h then decides less (docs/h_reliance.md)."""
     def patch(h, hsp, transformer_options):
         return h, hsp * keep.view(-1, 1, 1, 1).to(hsp.dtype)
     return patch
+
+
 TRAIN_SEED = 1  # training batches use seeds (TRAIN_SEED, step); tests use other seeds
 
 
@@ -75,14 +78,14 @@ def batch(step: int, n: int, null_prob: float, offset_noise: float = 0.0):
 def init_from(unet, cond, path: str) -> None:
     """Copy matching weights from a shipped-format file; an output block's upsampler moves from index 2 to 1 when
     the block loses its transformer."""
-    w = {k[len(D.UNET_PREFIX):]: v for k, v in load_file(path).items() if k.startswith(D.UNET_PREFIX)}
+    full = load_file(path)
+    w = {k[len(D.UNET_PREFIX):]: v for k, v in full.items() if k.startswith(D.UNET_PREFIX)}
     st, n = unet.state_dict(), 0
     for k in st:
         src = k if k in w else re.sub(r"^(output_blocks\.\d+)\.1\.conv", r"\1.2.conv", k)
         if src in w and w[src].shape == st[k].shape:
             st[k], n = w[src], n + 1
     unet.load_state_dict(st)
-    full = load_file(path)
     with torch.no_grad():
         cond["tokens"].copy_(full[D.EMBED_KEY])
         cond["const"].copy_(full[D.CONST_KEY])
@@ -133,6 +136,11 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     os.makedirs(os.path.dirname(RESUME), exist_ok=True)
+    meta = None
+    if os.path.exists(RESUME):  # a resumed run keeps the architecture it started with
+        with safe_open(RESUME, "pt") as fh:
+            meta = fh.metadata()
+        args.cross_attention = json.loads(meta["args"]).get("cross_attention", "sd")
     config = C.UNET_CONFIGS[args.cross_attention]
     unet = D.build_unet(config)
     g = torch.Generator().manual_seed(0)
@@ -141,11 +149,8 @@ def main():
     params = list(unet.parameters()) + list(cond.values())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
     step, wall = 0, 0.0
-    if os.path.exists(RESUME):
+    if meta is not None:
         st = load_file(RESUME)
-        from safetensors import safe_open
-        with safe_open(RESUME, "pt") as fh:
-            meta = fh.metadata()
         step, wall = int(meta["step"]), float(meta["wall_s"])
         unet.load_state_dict({k[5:]: v for k, v in st.items() if k.startswith("unet.")})
         with torch.no_grad():
