@@ -63,9 +63,9 @@ def alphas_cumprod() -> torch.Tensor:
     return 1.0 / (1.0 + ms.sigmas.double() ** 2)
 
 
-def batch(step: int, n: int, null_prob: float, offset_noise: float = 0.0):
+def batch(step: int, n: int, null_prob: float, offset_noise: float = 0.0, c_range=R.C_RANGE):
     g = torch.Generator().manual_seed(TRAIN_SEED * 1_000_003 + step)
-    f = R.sample_factors(n, generator=g)
+    f = R.sample_factors(n, generator=g, c_range=tuple(c_range))
     x0 = R.render(f) * 2.0 - 1.0
     idx = torch.where(torch.rand(n, generator=g) < null_prob, torch.full_like(f.cls, C.NULL_INDEX), f.cls)
     t = torch.randint(0, 1000, (n,), generator=g)
@@ -130,6 +130,8 @@ def main():
                     help="sd: cross-attention at 16x16, 8x8 and the middle (shipped); middle: only in the middle block")
     ap.add_argument("--init-from", default="",
                     help="start a new run from this weights file (keys the architecture lacks are dropped)")
+    ap.add_argument("--centre-range", type=float, nargs=2, default=list(R.C_RANGE), metavar=("LO", "HI"),
+                    help="range of the object centre x and y in px (narrow = aligned data, as the papers' faces)")
     ap.add_argument("--out", default=OUT, help="folder for weights, resume state and loss log")
     args = ap.parse_args()
     set_out(args.out)
@@ -140,7 +142,9 @@ def main():
     if os.path.exists(RESUME):  # a resumed run keeps the architecture it started with
         with safe_open(RESUME, "pt") as fh:
             meta = fh.metadata()
-        args.cross_attention = json.loads(meta["args"]).get("cross_attention", "sd")
+        old = json.loads(meta["args"])
+        args.cross_attention = old.get("cross_attention", "sd")
+        args.centre_range = old.get("centre_range", list(R.C_RANGE))
     config = C.UNET_CONFIGS[args.cross_attention]
     unet = D.build_unet(config)
     g = torch.Generator().manual_seed(0)
@@ -182,7 +186,7 @@ def main():
         writer.writerow(["step", "loss", "wall_s"])
     run_loss, n_loss, t_last = 0.0, 0, time.perf_counter()
     while step < args.steps:
-        x0, idx, t, eps = batch(step, args.batch, args.null_prob, args.offset_noise)
+        x0, idx, t, eps = batch(step, args.batch, args.null_prob, args.offset_noise, args.centre_range)
         a = acp[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         ctx = torch.cat([cond["tokens"][idx].unsqueeze(1),

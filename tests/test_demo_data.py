@@ -15,6 +15,14 @@ def test_render_is_seeded_and_in_range():
     assert not torch.equal(a, R.render(R.sample_factors(16, seed=4)))
 
 
+def test_centre_range_narrows_where_objects_sit():
+    wide, narrow = R.sample_factors(400, seed=3), R.sample_factors(400, seed=3, c_range=(13.0, 19.0))
+    for f in (narrow.cx, narrow.cy):
+        assert float(f.min()) >= 13.0 and float(f.max()) <= 19.0
+    assert float(wide.cx.min()) < 12.0 and float(wide.cx.max()) > 20.0
+    assert torch.equal(wide.r, narrow.r) and torch.equal(wide.cls, narrow.cls)  # the other factors are drawn alike
+
+
 def test_edges_are_antialiased():
     f = R.sample_factors(8, seed=5, cls=0)
     img = R.render(f)

@@ -43,14 +43,15 @@ class Factors:
 
 
 def sample_factors(n: int, seed: int | None = None, generator: torch.Generator | None = None,
-                   cls: int | None = None, stripes_prob: float = 0.5) -> Factors:
-    """Draw n factor sets uniformly from the training ranges (seeded, reproducible)."""
+                   cls: int | None = None, stripes_prob: float = 0.5,
+                   c_range: tuple[float, float] = C_RANGE) -> Factors:
+    """Draw n factor sets uniformly from the training ranges (seeded, reproducible); c_range: centre x and y."""
     g = generator or torch.Generator().manual_seed(int(seed or 0))
     u = lambda lo, hi: lo + (hi - lo) * torch.rand(n, generator=g)
     c = torch.randint(0, 3, (n,), generator=g) if cls is None else torch.full((n,), int(cls))
     striped = torch.rand(n, generator=g) < stripes_prob
     orient = torch.randint(1, 3, (n,), generator=g)
-    return Factors(cls=c, hue=torch.rand(n, generator=g), r=u(*R_RANGE), cx=u(*C_RANGE), cy=u(*C_RANGE),
+    return Factors(cls=c, hue=torch.rand(n, generator=g), r=u(*R_RANGE), cx=u(*c_range), cy=u(*c_range),
                    bg=u(*BG_RANGE), stripes=torch.where(striped, orient, torch.zeros_like(orient)))
 
 
