@@ -36,6 +36,14 @@ WINDOWS = {"all steps": (0.0, 1.0), "first half (coarse)": (0.0, 0.5), "second h
 HELD_OUT = 500_000
 
 
+def centre_range(weights: str) -> tuple[float, float]:
+    """The object-centre range the weights were trained on (train_demo --centre-range; default the renderer's)."""
+    from safetensors import safe_open
+    with safe_open(weights, "pt") as fh:
+        args = json.loads((fh.metadata() or {}).get("args", "{}"))
+    return tuple(args.get("centre_range", R.C_RANGE))
+
+
 def factor_table(m: dict, n_seeds: int, n_str: int) -> dict[str, np.ndarray]:
     """Per seed x strength factor values; NaN where the image holds no single object (its factors are unread)."""
     lost = ~m["single"].reshape(n_seeds, n_str)
@@ -85,6 +93,8 @@ def main():
     ap.add_argument("--out", default="docs/pca_factors.md")
     ap.add_argument("--json", default="docs/pca_factors.json")
     a = ap.parse_args()
+    lo, hi = centre_range(a.weights)
+    FACTORS.update(cx=hi - lo, cy=hi - lo)
     model, tok, const = comfy_demo.load_demo_model(a.weights)
     ci = list(R.CLASSES).index(a.prompt)
     pos, neg = [[comfy_demo.context_for(tok, const, ci), {}]], [[comfy_demo.context_for(tok, const, 3), {}]]
