@@ -57,14 +57,14 @@ def factor_table(m: dict, n_seeds: int, n_str: int) -> dict[str, np.ndarray]:
     return out
 
 
-def effects(tab: dict, strengths: list[float]) -> dict:
+def effects(tab: dict, strengths: list[float], ranges: dict = FACTORS) -> dict:
     res = {}
     for k, v in tab.items():
         rhos = []
         for row in v:
             if np.all(np.isfinite(row)) and np.ptp(row) > 0:
                 rhos.append(spearmanr(strengths, row).correlation)
-        change = np.nanmean(v[:, -1] - v[:, 0]) / FACTORS[k]  # seeds with an object at both ends
+        change = np.nanmean(v[:, -1] - v[:, 0]) / ranges[k]  # seeds with an object at both ends
         res[k] = {"spearman": float(np.median(rhos)) if rhos else 0.0, "change": float(change)}
     return res
 
@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--json", default="docs/pca_factors.json")
     a = ap.parse_args()
     lo, hi = centre_range(a.weights)
-    FACTORS.update(cx=hi - lo, cy=hi - lo)
+    ranges = dict(FACTORS, cx=hi - lo, cy=hi - lo)
     model, tok, const = comfy_demo.load_demo_model(a.weights)
     ci = list(R.CLASSES).index(a.prompt)
     pos, neg = [[comfy_demo.context_for(tok, const, ci), {}]], [[comfy_demo.context_for(tok, const, 3), {}]]
@@ -115,7 +115,7 @@ def main():
             seed_list = [sd for sd in seeds for _ in strengths]
             out = comfy_sampling.sample(m, pos, neg, lat, seed_list, a.steps, a.cfg, "euler", "normal")
             meas = M.measure(((out + 1) / 2).clamp(0, 1))
-            eff = effects(factor_table(meas, len(seeds), len(strengths)), strengths)
+            eff = effects(factor_table(meas, len(seeds), len(strengths)), strengths, ranges)
             results[(wname, k)] = {"effects": eff, "moves": verdict(eff), "one_object": float(meas["single"].mean()),
                                    "class_kept": float((meas["cls"] == ci).mean())}
             print(wname, f"PC{k}", results[(wname, k)]["moves"], {f: round(e["change"], 3) for f, e in eff.items()},

@@ -54,9 +54,7 @@ for k in range(5):
     meas = M.measure(((out + 1) / 2).clamp(0, 1))
     eff = P.effects(P.factor_table(meas, len(held), len(strengths)), strengths)
     full = P.verdict(eff)
-    P.FACTORS, keep = narrow, P.FACTORS
-    eff_n = P.effects(P.factor_table(meas, len(held), len(strengths)), strengths)
-    P.FACTORS = keep
+    eff_n = P.effects(P.factor_table(meas, len(held), len(strengths)), strengths, narrow)
     print(f"PC{k} moves(full ranges)={full} moves(centre range {2 * rad:g})={P.verdict(eff_n)}",
           {f: (round(e["change"], 3), round(e["spearman"], 2)) for f, e in eff.items()}, flush=True)
 print("total", time.time() - t0)

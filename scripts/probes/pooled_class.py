@@ -40,7 +40,7 @@ for pct in pcts:
         b, text = CBK.boundary_from_features(ctx.model, fa, fb, ta.ts[j], 1.0, "gram", 4, pct, {})
         print(f"pct {pct} pooled={pooled} {text}", flush=True)
         for mode in CBK.MODES[1:] if pooled else CBK.MODES[2:]:
-            for v in (2.0, 8.0):
+            for v in (1.0, 2.0, 4.0):
                 for frm, seeds in (("a", ha), ("b", hb)):
                     target = S.CB.TARGETS[1] if frm == "a" else S.CB.TARGETS[0]
                     m = CBK.with_boundary_edit(ctx.model, b, CBK.resolve_distance(b, target, v, S.NODE), "both", mode,
