@@ -12,6 +12,9 @@ b. Boundary Edit: share of held-out samples whose measured attribute flips when 
 c. Projection (Haas eq. 12): a "size" direction from seed lists (large vs small measured r), before and after
    projecting out the supervised direction of the off-target factor it moves most (hue, cx or cy).
 d. Prompt-pair direction (square - circle) applied with the null prompt: measured class shares vs strength.
+e. Stripes orientation (horizontal vs vertical, measured) on x_t: Mixing-Step Search over the whole run picks the step,
+   held-out accuracy and Boundary Edit flips at the default distance on fresh seeds. Own seeds (ORIENT_SEED0), so
+   `--part orientation` re-measures it alone and keeps the other parts of the JSON.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ SEED0 = 600_000  # held-out seeds of this script (other scripts use 500 000 and 
 NODE = "measure_supervised"
 DEFAULT_DISTANCE = CB.DEFAULT_DISTANCE  # Boundary Edit's default (class separations past the midpoint)
 SEARCH = (0.2, 0.7)  # Mixing-Step Search's default candidates (SPEC: 0.3T-0.8T)
+ORIENT_SEED0 = 690_000  # part e's own seeds: pool, then held-out
 X_PERCENT, X_C = 0.7, 1e-4  # the x_t stripes boundary: SVM Boundary's mixing_percent and C
 RANGES = {"r": R.R_RANGE[1] - R.R_RANGE[0], "cx": R.C_RANGE[1] - R.C_RANGE[0], "cy": R.C_RANGE[1] - R.C_RANGE[0],
           "hue": 0.5}
@@ -205,6 +209,37 @@ def part_a_b(ctx, a, res):
     return pool, mp
 
 
+def part_e(ctx, a, res):
+    """Stripes orientation on x_t: the attribute a one-step x_t move can flip (docs/h_reliance.md)."""
+    ctx.next_seed = ORIENT_SEED0
+    t0 = time.perf_counter()
+    is_h = lambda m: m["stripes"] == 1  # class A = horizontal stripes, B = vertical
+    def labelled(n):
+        seeds = ctx.seeds(n)
+        m = ctx.sample(ctx.model, "circle", seeds)
+        ok = m["single"]
+        return ([s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 1],
+                [s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 2])
+    hor, ver = labelled(a.n_orient_pool)
+    b, text, series, _ = ctx.search("circle", "circle", hor, ver, "x_t", (0.0, 1.0))
+    t = float(b.timesteps[0])
+    print("orientation:", text.replace("\n", " | "), flush=True)
+    held = ctx.seeds(a.n_orient_held)
+    rec, feats = ctx.sample_features(ctx.model, "circle", held, t, "x_t")
+    lab = rec["single"] & np.isin(rec["stripes"], (1, 2))
+    acc = held_out_accuracy(b, feats[lab], is_h(rec)[lab])
+    hh = [s for s, st, o in zip(held, rec["stripes"], rec["single"]) if o and st == 1][:a.n_orient_flip]
+    hv = [s for s, st, o in zip(held, rec["stripes"], rec["single"]) if o and st == 2][:a.n_orient_flip]
+    flips_ = flips(ctx, {"x_t": [b]}, [("circle", hh, "a"), ("circle", hv, "b")], is_h, a.orient_values)
+    p = b.meta["params"]
+    res["orientation"] = {"t": t, "percent": p["step_index"] / max(p["n_recorded"] - 1, 1), "report": text,
+                          "curve": p["curve"], "node_held_out": p["test_accuracy"], "held_out": acc,
+                          "n_train": len(hor) + len(ver), "n_a": len(hor), "n_b": len(ver), "n_test": int(lab.sum()),
+                          "pool": a.n_orient_pool, "held": a.n_orient_held, "flips": flips_,
+                          "seconds": time.perf_counter() - t0}
+    print(f"orientation: fresh held-out {acc:.1%} of {int(lab.sum())}", flush=True)
+
+
 def changes(base: dict, meas: dict) -> dict:
     ok = base["single"] & meas["single"]
     out = {k: float(np.mean(meas[k][ok] - base[k][ok])) for k in ("r", "cx", "cy")}
@@ -256,7 +291,8 @@ def write(a, res, out_md, out_json):
     L = ["# Supervised directions and boundaries on the demo model", "",
          f"Measured by `PYTHONPATH=.comfyui .venv/bin/python -m scripts.measure_supervised{' --quick' if a.quick else ''}` "
          f"on `{a.weights}` ({a.steps} euler steps, CFG {a.cfg}, held-out seeds from {SEED0}, factors read by "
-         f"`core/demo/measure.py`; {res['seconds']:.0f} s).", "",
+         f"`core/demo/measure.py`; {res['seconds']:.0f} s"
+         f"{' for parts a-d, part e measured alone' if res.get('orientation', {}).get('alone') else ''}).", "",
          "## a. SVM boundary at the mixing step (Mixing-Step Search, separability proxy)", "",
          f"Candidates: SPEC's range t = 0.8T-0.3T (the node's default search {SEARCH[0]:g}-{SEARCH[1]:g} of the run) "
          "or the whole run.", "",
@@ -305,11 +341,44 @@ def write(a, res, out_md, out_json):
     for r in res["prompt_pair"]["rows"]:
         L.append(f"| {r['strength']:+g} | {pct(r['circle'])} | {pct(r['square'])} | {pct(r['triangle'])} | "
                  f"{pct(r['no_single_object'])} |")
+    if "orientation" in res:
+        L += orientation_section(res["orientation"], pct)
     with open(out_md, "w") as f:
         f.write("\n".join(L) + "\n")
     with open(out_json, "w") as f:
         json.dump(res, f, indent=1)
     print("\n".join(L))
+
+
+def orientation_section(o: dict, pct) -> list[str]:
+    best = max(a for _, a, _ in o["curve"])
+    L = ["", "## e. Stripes orientation on x_t: boundary chosen by Mixing-Step Search, one-step Boundary Edit", "",
+         f"Class A = horizontal, B = vertical stripes, as measured on circle-prompt samples ({o['n_a']} + {o['n_b']} "
+         f"of {o['pool']} pool seeds from {ORIENT_SEED0}). Mixing-Step Search (separability, space x_t, search_start 0, "
+         f"search_end 1, C = 1, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
+         f"its held-out accuracy there: {o['node_held_out']:.1%} (best over the run {best:.1%}). Fresh held-out: "
+         f"**{o['held_out']:.1%}** of the {o['n_test']} labelled samples among the next {o['held']} seeds "
+         f"(target >= 95 %). Part e alone: `--part orientation`, {o['seconds']:.0f} s.", "",
+         "Separability per candidate step (held-out / train accuracy):", "",
+         "| t | " + " | ".join(f"{c[0]:.0f}" for c in o["curve"]) + " |",
+         "|---|" + "---|" * len(o["curve"]),
+         "| held-out | " + " | ".join(f"{c[1]:.0%}" for c in o["curve"]) + " |",
+         "| train | " + " | ".join(f"{c[2]:.0%}" for c in o["curve"]) + " |", "",
+         "Boundary Edit (single step at the chosen t, x_t moved, both branches) on the held-out samples of each "
+         "orientation, each sent to the other class's side. Flipped = measured stripes are the other orientation and "
+         "the image still holds one object.", "",
+         "| from -> to | n | value | flipped | one object |", "|---|---|---|---|---|"]
+    nm = {"a": "horizontal", "b": "vertical"}
+    for r in o["flips"]:
+        v = f"**{r['value']:g}** (default)" if r["value"] == DEFAULT_DISTANCE else f"{r['value']:g}"
+        L.append(f"| {nm[r['from']]} -> {nm['b' if r['from'] == 'a' else 'a']} | {r['n']} | {v} | {pct(r['flipped'])} | "
+                 f"{pct(r['one_object'])} |")
+    d = [r for r in o["flips"] if r["value"] == DEFAULT_DISTANCE]
+    if d:
+        n = sum(r["n"] for r in d)
+        k = sum(round(r["flipped"] * r["n"]) for r in d)
+        L += ["", f"At the default distance: **{k} of {n} ({k / n:.0%})** flipped (target >= 90 %)."]
+    return L
 
 
 def main():
@@ -320,6 +389,8 @@ def main():
     ap.add_argument("--out", default="docs/supervised_effects.md")
     ap.add_argument("--json", default="docs/supervised_effects.json")
     ap.add_argument("--render", action="store_true", help="only re-write the markdown from the JSON of a run")
+    ap.add_argument("--part", choices=["all", "orientation"], default="all",
+                    help="orientation: measure part e alone and keep the other parts of the JSON")
     a = ap.parse_args()
     if a.render:
         res = json.load(open(a.json))
@@ -332,13 +403,24 @@ def main():
     a.values = [4.0, DEFAULT_DISTANCE] if q else [4.0, 6.0, DEFAULT_DISTANCE, 10.0]
     a.strength = 2.0
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    a.n_orient_pool, a.n_orient_held, a.n_orient_flip = (96, 48, 8) if q else (768, 224, 40)
+    a.orient_values = [DEFAULT_DISTANCE] if q else [2.0, 4.0, DEFAULT_DISTANCE]
     torch.manual_seed(0)
     t0 = time.perf_counter()
     ctx = Ctx(a)
+    if a.part == "orientation":
+        res = json.load(open(a.json))
+        if (res["weights"], res["quick"], res["steps"], res["cfg"]) != (a.weights, q, a.steps, a.cfg):
+            raise SystemExit(f"{a.json} was measured with other settings; run all parts")
+        part_e(ctx, a, res)
+        res["orientation"]["alone"] = True
+        write(a, res, a.out, a.json)
+        return
     res = {"weights": a.weights, "quick": q, "steps": a.steps, "cfg": a.cfg}
     pool, mp = part_a_b(ctx, a, res)
     part_c(ctx, a, pool, mp, res)
     part_d(ctx, a, res)
+    part_e(ctx, a, res)
     res["seconds"] = time.perf_counter() - t0
     write(a, res, a.out, a.json)
 
