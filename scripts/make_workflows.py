@@ -174,6 +174,46 @@ def demo_boundary_edit(info: dict) -> dict:
     return g.to_json()
 
 
+def demo_boundary_stripes(info: dict) -> dict:
+    """Stripes orientation boundary on x_t (Mixing-Step Search over the whole run), then Boundary Edit both ways."""
+    g = Graph(info)
+    load, circle, neg, _ = _demo_inputs(g, "circle")
+    latent = g.add("LD_EmptyDemoLatent", pos=[0, 460], batch_size=8)
+    steps = STRIPES_STEPS
+    search = g.add("LD_MixingStepSearch", pos=[380, 0], model=(load, 0), class_a=(circle, 0), class_b=(circle, 0),
+                   negative=(neg, 0), latent_image=(latent, 0), seeds_a=", ".join(map(str, HORIZONTAL_SEEDS)),
+                   seeds_b=", ".join(map(str, VERTICAL_SEEDS)), steps=steps, cfg=2.5, sampler_name="euler",
+                   scheduler="normal", record_branch="cond", C=1.0, holdout_every=4, proxy="separability",
+                   radius_tolerance=0.02, space="x_t", search_start=0.0, search_end=0.95)
+    g.add("SaveImage", pos=[760, 600], images=(search, 2), filename_prefix="latent_directions/demo_stripes_search")
+    models = [(load, 0)]
+    for i, target in enumerate(("class B side", "class A side")):
+        models.append((g.add("LD_BoundaryEdit", pos=[760, 200 * i], model=(load, 0), boundary=(search, 0),
+                             target=target, distance=BOUNDARY_DISTANCE, branch="both", mode="single step (paper)"), 0))
+    images = []
+    for i, m in enumerate(models):
+        ks = g.add("KSampler", pos=[1100, 300 * i], model=m, positive=(circle, 0), negative=(neg, 0),
+                   latent_image=(latent, 0), seed=STRIPES_SEED, steps=steps, cfg=2.5, sampler_name="euler",
+                   scheduler="normal", denoise=1.0)
+        images.append((g.add("VAEDecode", pos=[1460, 300 * i], samples=(ks, 0), vae=(load, 1)), 0))
+    batch = images[0]
+    for i, im in enumerate(images[1:]):
+        batch = (g.add("ImageBatch", pos=[1740, 150 * i], image1=batch, image2=im), 0)
+    grid = g.add("LD_LabelledGrid", pos=[2040, 0], images=batch, columns=8,
+                 row_labels="before, to vertical, to horizontal", column_labels="", scale=4,
+                 title=f"circle prompt: Boundary Edit on x_t to each stripes side ({BOUNDARY_DISTANCE:g} separations)")
+    g.add("SaveImage", pos=[2400, 0], images=(grid, 0), filename_prefix="latent_directions/demo_stripes_grid")
+    g.add("LD_MeasureDemoFactors", pos=[2040, 400], images=batch)
+    g.note(f"**Stripes orientation boundary** (BoundaryDiffusion on x_t): {len(HORIZONTAL_SEEDS)} circle seeds measured "
+           f"with horizontal stripes (class A) and {len(VERTICAL_SEEDS)} with vertical stripes (class B), {steps} steps. "
+           "Mixing-Step Search fits a linear SVM on x_t at every step but the last (search 0-0.95: stripes are a "
+           "pixel texture settled late, outside SPEC's default 0.2-0.7 range; a move at the last step would be a "
+           "pixel edit of the finished image) and keeps the step that separates best on held-out seeds. Boundary Edit moves x_t once, at that step, to the vertical (row 2) or "
+           "horizontal (row 3) side: striped circles take that orientation, plain ones mostly stay plain. Measured over held-out seeds: "
+           "docs/supervised_effects.md, part e.", pos=[0, 760])
+    return g.to_json()
+
+
 def demo_real_image_edit(info: dict) -> dict:
     """A rendered square (a stand-in real image): VAE Encode, DDIM Inversion, reconstruction and an edit."""
     g = Graph(info)
@@ -268,6 +308,14 @@ def write_example_input():
 
 
 BIG_SEEDS, SMALL_SEEDS = (11, 16, 14, 10, 6, 0), (22, 13, 18, 4, 15, 12)  # measured r at 12 steps (6,600-step weights): 8.7..7.1, 4.1..5.3
+# circle seeds 690000-690199 at 20 steps, measured horizontal (class A) / vertical (class B) stripes, first 40 each
+HORIZONTAL_SEEDS = tuple(690_000 + i for i in (
+    7, 8, 18, 21, 30, 43, 45, 49, 53, 54, 56, 69, 70, 71, 75, 78, 85, 90, 92, 95, 96, 106, 114, 115, 116, 127, 139,
+    142, 145, 160, 163, 166, 170, 173, 179, 180, 182, 183, 187, 189))
+VERTICAL_SEEDS = tuple(690_000 + i for i in (
+    1, 3, 5, 10, 13, 15, 16, 24, 26, 28, 36, 39, 47, 55, 58, 62, 64, 72, 74, 77, 82, 86, 87, 93, 94, 97, 101, 105,
+    108, 109, 110, 111, 112, 121, 122, 128, 134, 135, 143, 147))
+STRIPES_STEPS, STRIPES_SEED = 20, 691_500
 BOUNDARY_DISTANCE = 8.0  # Boundary Edit's default (class separations)
 EDIT_STRENGTH = 4.0
 INPUT_IMAGE = "latent_directions_demo_square.png"
@@ -277,7 +325,8 @@ INPUT_PATH = os.path.join(OUT, "input", INPUT_IMAGE)
 
 WORKFLOWS = {MAIN: demo_generate_grid, "demo_pca_discover": demo_pca_discover, "demo_jacobian_edit": demo_jacobian_edit,
              "demo_supervised": demo_supervised, "demo_bigger_from_seeds": demo_bigger_from_seeds,
-             "demo_boundary_edit": demo_boundary_edit, "demo_real_image_edit": demo_real_image_edit,
+             "demo_boundary_edit": demo_boundary_edit, "demo_boundary_stripes": demo_boundary_stripes,
+             "demo_real_image_edit": demo_real_image_edit,
              "demo_pullback_edit": demo_pullback_edit}
 
 

@@ -12,9 +12,9 @@ b. Boundary Edit: share of held-out samples whose measured attribute flips when 
 c. Projection (Haas eq. 12): a "size" direction from seed lists (large vs small measured r), before and after
    projecting out the supervised direction of the off-target factor it moves most (hue, cx or cy).
 d. Prompt-pair direction (square - circle) applied with the null prompt: measured class shares vs strength.
-e. Stripes orientation (horizontal vs vertical, measured) on x_t: Mixing-Step Search over the whole run picks the step,
-   held-out accuracy and Boundary Edit flips at the default distance on fresh seeds. Own seeds (ORIENT_SEED0), so
-   `--part orientation` re-measures it alone and keeps the other parts of the JSON.
+e. Stripes orientation (horizontal vs vertical, measured) on x_t: Mixing-Step Search over the whole run but its last
+   step picks the step, held-out accuracy and Boundary Edit flips at the default distance on fresh seeds. Own seeds
+   (ORIENT_SEED0), so `--part orientation` re-measures it alone and keeps the other parts of the JSON.
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ NODE = "measure_supervised"
 DEFAULT_DISTANCE = CB.DEFAULT_DISTANCE  # Boundary Edit's default (class separations past the midpoint)
 SEARCH = (0.2, 0.7)  # Mixing-Step Search's default candidates (SPEC: 0.3T-0.8T)
 ORIENT_SEED0 = 690_000  # part e's own seeds: pool, then held-out
+ORIENT_SEARCH = (0.0, 0.95)  # the whole run but its last step: a move at t = 0 is a pixel edit of the output
 X_PERCENT, X_C = 0.7, 1e-4  # the x_t stripes boundary: SVM Boundary's mixing_percent and C
 RANGES = {"r": R.R_RANGE[1] - R.R_RANGE[0], "cx": R.C_RANGE[1] - R.C_RANGE[0], "cy": R.C_RANGE[1] - R.C_RANGE[0],
           "hue": 0.5}
@@ -221,7 +222,7 @@ def part_e(ctx, a, res):
         return ([s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 1],
                 [s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 2])
     hor, ver = labelled(a.n_orient_pool)
-    b, text, series, _ = ctx.search("circle", "circle", hor, ver, "x_t", (0.0, 1.0))
+    b, text, series, _ = ctx.search("circle", "circle", hor, ver, "x_t", ORIENT_SEARCH)
     t = float(b.timesteps[0])
     print("orientation:", text.replace("\n", " | "), flush=True)
     held = ctx.seeds(a.n_orient_held)
@@ -355,7 +356,7 @@ def orientation_section(o: dict, pct) -> list[str]:
     L = ["", "## e. Stripes orientation on x_t: boundary chosen by Mixing-Step Search, one-step Boundary Edit", "",
          f"Class A = horizontal, B = vertical stripes, as measured on circle-prompt samples ({o['n_a']} + {o['n_b']} "
          f"of {o['pool']} pool seeds from {ORIENT_SEED0}). Mixing-Step Search (separability, space x_t, search_start 0, "
-         f"search_end 1, C = 1, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
+         f"search_end {ORIENT_SEARCH[1]:g}: the whole run but its last step, t = 0, where a move is a pixel edit of the finished image; C = 1, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
          f"its held-out accuracy there: {o['node_held_out']:.1%} (best over the run {best:.1%}). Fresh held-out: "
          f"**{o['held_out']:.1%}** of the {o['n_test']} labelled samples among the next {o['held']} seeds "
          f"(target >= 95 %). Part e alone: `--part orientation`, {o['seconds']:.0f} s.", "",

@@ -46,6 +46,21 @@ def test_example_workflow_runs(server, path):
         rows = entry["outputs"][node_id]["text"][0].splitlines()[1:]
         one = sum(r.split("\t")[1] == "one" for r in rows) / len(rows)
         assert one >= 0.75, f"{os.path.basename(path)}: only {one:.0%} of the measured images hold one object"
+        check = SEMANTIC_CHECKS.get(os.path.basename(path))
+        if check:
+            check(rows)
+
+
+def _stripes_sides(rows):
+    """demo_boundary_stripes: rows 2 and 3 (8 images each) are sent to the vertical / horizontal side of the x_t
+    boundary; the striped circles there must show that orientation."""
+    stripes = [r.split("\t")[-1] for r in rows]
+    for row, want in ((1, "vertical"), (2, "horizontal")):
+        got = [s for s in stripes[8 * row:8 * row + 8] if s in ("vertical", "horizontal")]
+        assert len(got) >= 3 and got.count(want) >= 0.9 * len(got), (want, stripes)
+
+
+SEMANTIC_CHECKS = {"demo_boundary_stripes.json": _stripes_sides}
 
 
 def prompt_measurers(prompt):
