@@ -404,7 +404,7 @@ def main():
     a.values = [4.0, DEFAULT_DISTANCE] if q else [4.0, 6.0, DEFAULT_DISTANCE, 10.0]
     a.strength = 2.0
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
-    a.n_orient_pool, a.n_orient_held, a.n_orient_flip = (96, 48, 8) if q else (768, 224, 40)
+    a.n_orient_pool, a.n_orient_held, a.n_orient_flip = (96, 48, 8) if q else (1536, 224, 40)
     a.orient_values = [DEFAULT_DISTANCE] if q else [2.0, 4.0, DEFAULT_DISTANCE]
     torch.manual_seed(0)
     t0 = time.perf_counter()
