@@ -78,6 +78,23 @@ def verdict(eff: dict) -> str | None:
     return None
 
 
+STRENGTHS = [-4.0, -2.0, 0.0, 2.0, 4.0]
+
+
+def edit_effects(model, pos, neg, d, k: int, seeds: list[int], window, steps: int = 20, cfg: float = 2.5,
+                 ranges: dict = FACTORS, node: str = "measure_pca"):
+    """Sample each seed at every strength of STRENGTHS along component k of d inside window (euler, normal) ->
+    (effects per factor, measurer output)."""
+    s = torch.zeros(len(seeds) * len(STRENGTHS), d.k)
+    s[:, k] = torch.tensor(STRENGTHS).repeat(len(seeds))
+    m = comfy_unet.with_tap(model, edit_tap(d, s, window), node)
+    lat = torch.zeros(len(s), 3, 32, 32)
+    out = comfy_sampling.sample(m, pos, neg, lat, [sd for sd in seeds for _ in STRENGTHS], steps, cfg, "euler",
+                                "normal")
+    meas = M.measure(((out + 1) / 2).clamp(0, 1))
+    return effects(factor_table(meas, len(seeds), len(STRENGTHS)), STRENGTHS, ranges), meas
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--weights", default="demo_model/latent_directions_demo.safetensors")
@@ -101,21 +118,14 @@ def main():
     latent = torch.zeros(1, 3, 32, 32)
     d, _ = pca_directions(model, pos, neg, latent, 0, a.n_samples, 16, a.steps, a.cfg, "euler", "normal", 8,
                           a.mode, "cond", "measure_pca", a.rank_cap)
-    strengths = [-4.0, -2.0, 0.0, 2.0, 4.0]
+    strengths = STRENGTHS
     seeds = list(range(HELD_OUT, HELD_OUT + a.seeds))
     results = {}
     for wname in a.windows:
         s0, s1 = WINDOWS[wname]
         window = comfy_unet.window_from_percent(model, s0, s1)
         for k in range(a.pcs):
-            s = torch.zeros(len(seeds) * len(strengths), d.k)
-            s[:, k] = torch.tensor(strengths).repeat(len(seeds))
-            m = comfy_unet.with_tap(model, edit_tap(d, s, window), "measure_pca")
-            lat = latent.repeat(len(s), 1, 1, 1)
-            seed_list = [sd for sd in seeds for _ in strengths]
-            out = comfy_sampling.sample(m, pos, neg, lat, seed_list, a.steps, a.cfg, "euler", "normal")
-            meas = M.measure(((out + 1) / 2).clamp(0, 1))
-            eff = effects(factor_table(meas, len(seeds), len(strengths)), strengths, ranges)
+            eff, meas = edit_effects(model, pos, neg, d, k, seeds, window, a.steps, a.cfg, ranges)
             results[(wname, k)] = {"effects": eff, "moves": verdict(eff), "one_object": float(meas["single"].mean()),
                                    "class_kept": float((meas["cls"] == ci).mean())}
             print(wname, f"PC{k}", results[(wname, k)]["moves"], {f: round(e["change"], 3) for f, e in eff.items()},

@@ -12,7 +12,6 @@ from scripts import measure_pca as P
 from core.backends import comfy_demo, comfy_sampling, comfy_unet
 from core.demo import measure as M
 from core.direction import Direction
-from core.edit import edit_tap
 from core.pca import TrajectoryPCA
 
 n_pool, rad = int(sys.argv[1]), float(sys.argv[2])
@@ -43,16 +42,11 @@ for i in range(0, len(train), 16):
     pca.feed(traj)
 parts = pca.direction_parts()
 d = Direction(parts["vectors"], parts["timesteps"], parts["scales"], {"method": "pca", "space": "h"}, {})
-strengths = [-4.0, -2.0, 0.0, 2.0, 4.0]
+strengths = P.STRENGTHS
 window = comfy_unet.window_from_percent(model, 0.0, 1.0)
 narrow = dict(P.FACTORS, cx=2 * rad, cy=2 * rad)
 for k in range(5):
-    s = torch.zeros(len(held) * len(strengths), d.k)
-    s[:, k] = torch.tensor(strengths).repeat(len(held))
-    m = comfy_unet.with_tap(model, edit_tap(d, s, window), "probe")
-    out = comfy_sampling.sample(m, latent=lat.repeat(len(s), 1, 1, 1), seeds=[x for x in held for _ in strengths], **kw)
-    meas = M.measure(((out + 1) / 2).clamp(0, 1))
-    eff = P.effects(P.factor_table(meas, len(held), len(strengths)), strengths)
+    eff, meas = P.edit_effects(model, pos, neg, d, k, held, window, node="probe")
     full = P.verdict(eff)
     eff_n = P.effects(P.factor_table(meas, len(held), len(strengths)), strengths, narrow)
     print(f"PC{k} moves(full ranges)={full} moves(centre range {2 * rad:g})={P.verdict(eff_n)}",
