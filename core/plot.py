@@ -12,15 +12,33 @@ def _font():
         return ImageFont.load_default()
 
 
+MAX_TILE = 512  # px: small images (the demo model's 32 x 32) are upscaled, large ones (SD's 512+) are not
+MAX_SIDE = 16384  # px: the largest grid side the grid nodes build (PNG viewers and browsers struggle beyond)
+
+
+def tile_scale(h: int, w: int, scale: int) -> int:
+    """The upscale actually used: scale, but no tile beyond MAX_TILE px unless the image already is."""
+    return max(1, min(int(scale), MAX_TILE // max(h, w, 1)))
+
+
+def grid_shape(n: int, h: int, w: int, columns: int, scale: int) -> tuple[int, int, int, int]:
+    """(columns, rows, width, height in px without labels) of the grid labelled_grid builds."""
+    columns = max(1, min(int(columns), n))
+    rows = -(-n // columns)
+    k = tile_scale(h, w, scale)
+    return columns, rows, columns * (w * k + 4), rows * (h * k + 4)
+
+
 def labelled_grid(images: np.ndarray, columns: int, row_labels: list[str] | None = None,
                   col_labels: list[str] | None = None, scale: int = 4, title: str = "") -> np.ndarray:
-    """Tile images [N, H, W, 3] (float in [0, 1]) into a grid with optional row/column labels and a title.
+    """Tile images [N, H, W, 3] (float in [0, 1]) into a grid with optional row/column labels and a title; each tile
+    is upscaled by tile_scale(h, w, scale) (nearest neighbour).
 
     Returns a float32 image [H', W', 3] in [0, 1]. Missing cells are left white.
     """
     n, h, w, _ = images.shape
-    columns = max(1, min(int(columns), n))
-    rows = -(-n // columns)
+    columns, rows, _, _ = grid_shape(n, h, w, columns, scale)
+    scale = tile_scale(h, w, scale)
     font = _font()
     row_labels = [s for s in (row_labels or [])]
     col_labels = [s for s in (col_labels or [])]

@@ -11,6 +11,7 @@ from ..core.backends.comfy_grid import strength_sweep
 from ..core.errors import LatentDirectionsError
 from .direction_nodes import parse_numbers
 from .edit import check_direction_fits, check_window
+from .view import check_grid_size
 from .common import cond_inputs, direction_input, latent_size_input, model_input, sampling_inputs, seed_input, window_inputs
 
 NODE = "Direction x Strength Grid"
@@ -34,7 +35,9 @@ class DirectionStrengthGrid(io.ComfyNode):
                                     tooltip="Columns: comma-separated strengths, in units of the direction's own "
                                             "scale (PCA: std of h)."),
                     *window_inputs(),
-                    io.Int.Input("scale", default=4, min=1, max=16, tooltip="Upscale of each tile in the grid.")],
+                    io.Int.Input("scale", default=4, min=1, max=16,
+                                 tooltip=f"Upscale of each tile in the grid; tiles are not upscaled beyond "
+                                         f"{plot.MAX_TILE} px.")],
             outputs=[io.Image.Output(display_name="grid"), io.Image.Output(display_name="images")])
 
     @classmethod
@@ -47,6 +50,9 @@ class DirectionStrengthGrid(io.ComfyNode):
         if len(vals) > 64:
             raise LatentDirectionsError(NODE, f"{len(vals)} strengths were given", "Use at most 64 columns")
         rows = list(range(min(max_directions, direction.k)))
+        lat = latent_image["samples"]
+        ratio = decode_ratio(vae)
+        check_grid_size(NODE, len(rows) * len(vals), lat.shape[-2] * ratio, lat.shape[-1] * ratio, len(vals), scale)
         imgs = strength_sweep(model, vae, positive, negative, latent_image["samples"], direction, rows, vals, seed,
                               steps, cfg, sampler_name, scheduler,
                               comfy_unet.window_from_percent(model, start_percent, end_percent), branch, NODE)
@@ -54,6 +60,14 @@ class DirectionStrengthGrid(io.ComfyNode):
                                   [f"{v:+g}" for v in vals], scale,
                                   f"{direction.meta.get('method', '')} directions x strength (seed {seed})")
         return io.NodeOutput(torch.from_numpy(grid).unsqueeze(0), imgs)
+
+
+def decode_ratio(vae) -> int:
+    """Pixels per latent cell of the VAE's decoder (1 for the pixel-space VAE, 8 for SD's)."""
+    try:
+        return max(1, int(vae.spacial_compression_decode()))
+    except (AttributeError, TypeError, ValueError):
+        return 1
 
 
 NODES = [DirectionStrengthGrid]

@@ -6,6 +6,9 @@ import torch
 from comfy_api.latest import io
 
 from ..core import plot
+from ..core.errors import LatentDirectionsError
+
+NODE = "Labelled Image Grid"
 
 
 class LabelledGrid(io.ComfyNode):
@@ -21,15 +24,30 @@ class LabelledGrid(io.ComfyNode):
                                     tooltip="One label per row, comma- or line-separated."),
                     io.String.Input("column_labels", default="", multiline=True,
                                     tooltip="One label per column, comma- or line-separated."),
-                    io.Int.Input("scale", default=4, min=1, max=16, tooltip="Upscale factor of each tile."),
+                    io.Int.Input("scale", default=4, min=1, max=16,
+                                 tooltip=f"Upscale factor of each tile (nearest neighbour); tiles are not upscaled "
+                                         f"beyond {plot.MAX_TILE} px."),
                     io.String.Input("title", default="", tooltip="Optional title above the grid.")],
             outputs=[io.Image.Output()])
 
     @classmethod
     def execute(cls, images, columns, row_labels, column_labels, scale, title) -> io.NodeOutput:
+        if images.shape[0] == 0:
+            raise LatentDirectionsError(NODE, "the image batch is empty", "Connect a node that outputs images")
+        check_grid_size(NODE, images.shape[0], images.shape[1], images.shape[2], columns, scale)
         grid = plot.labelled_grid(images.detach().cpu().float().numpy(), columns, plot.split_labels(row_labels),
                                   plot.split_labels(column_labels), scale, title)
         return io.NodeOutput(torch.from_numpy(grid).unsqueeze(0))
+
+
+def check_grid_size(node: str, n: int, h: int, w: int, columns: int, scale: int) -> None:
+    """Refuse, before any work, a grid with a side over plot.MAX_SIDE px."""
+    cols, rows, width, height = plot.grid_shape(n, h, w, columns, scale)
+    if max(width, height) > plot.MAX_SIDE:
+        raise LatentDirectionsError(
+            node, f"{rows} x {cols} tiles of {w} x {h} px at scale {plot.tile_scale(h, w, scale)} make a "
+                  f"{width} x {height} px grid, over the {plot.MAX_SIDE} px limit",
+            "Lower scale, or change columns (or, on a strength grid, use fewer strengths or directions)")
 
 
 NODES = [LabelledGrid]

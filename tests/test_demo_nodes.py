@@ -53,6 +53,13 @@ def test_labelled_grid():
     imgs = torch.rand(6, 32, 32, 3)
     g = view.LabelledGrid.execute(imgs, 3, "a, b", "x,y,z", 2, "title").args[0]
     assert g.shape[0] == 1 and g.shape[3] == 3 and g.shape[1] > 2 * 64 and g.shape[2] > 3 * 64
+    big = view.LabelledGrid.execute(torch.rand(2, 600, 600, 3), 2, "", "", 4, "").args[0]
+    assert big.shape[2] < 2 * 620  # a 600 px image is not upscaled (tiles stop at plot.MAX_TILE)
+    with pytest.raises(LatentDirectionsError, match=r"^Labelled Image Grid: the image batch is empty\. Connect"):
+        view.LabelledGrid.execute(torch.zeros(0, 32, 32, 3), 8, "", "", 4, "")
+    with pytest.raises(LatentDirectionsError, match=r"^Labelled Image Grid: 1 x 40 tiles of 32 x 32 px at scale 16 "
+                                                    r"make a 20640 x 516 px grid, over the 16384 px limit\. Lower"):
+        view.LabelledGrid.execute(torch.zeros(40, 32, 32, 3), 40, "", "", 16, "")
 
 
 def test_loader_builds_the_architecture_its_file_names(comfy, tmp_path):

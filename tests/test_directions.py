@@ -195,3 +195,8 @@ def test_grid_node_on_sdxl_shaped_model(comfy, tiny_sdxl):
     assert imgs.shape == (6, 16, 16, 3) and grid.shape[0] == 1
     assert torch.equal(imgs[1], imgs[4])  # strength 0 in both rows: the same unedited image
     assert not torch.equal(imgs[0], imgs[2])
+    many = ", ".join(str(i) for i in range(64))  # 64 columns of 16 px x 16 = 16,640 px: refused before sampling
+    with pytest.raises(LatentDirectionsError, match=r"^Direction x Strength Grid: 1 x 64 tiles of 16 x 16 px at "
+                                                    r"scale 16 make a 16640 x 260 px grid"):
+        G.DirectionStrengthGrid.execute(tiny_sdxl, pixel_vae(), pos, neg, latent, d, 1, 3, 2.0, "euler", "normal", 1,
+                                        many, 0.0, 1.0, "both", 16)
