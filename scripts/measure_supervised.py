@@ -359,7 +359,8 @@ def orientation_section(o: dict, pct) -> list[str]:
          f"search_end {ORIENT_SEARCH[1]:g}: the whole run but its last step, t = 0, where a move is a pixel edit of the finished image; C = 1, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
          f"its held-out accuracy there: {o['node_held_out']:.1%} (best over the run {best:.1%}). Fresh held-out: "
          f"**{o['held_out']:.1%}** of the {o['n_test']} labelled samples among the next {o['held']} seeds "
-         f"(target >= 95 %). Part e alone: `--part orientation`, {o['seconds']:.0f} s.", "",
+         f"(target >= 95 %). Part e alone: `--part orientation"
+         + (f" --orient-pool {o['pool']}" if o["pool"] != 1536 else "") + f"`, {o['seconds']:.0f} s.", "",
          "Separability per candidate step (held-out / train accuracy):", "",
          "| t | " + " | ".join(f"{c[0]:.0f}" for c in o["curve"]) + " |",
          "|---|" + "---|" * len(o["curve"]),
@@ -392,6 +393,7 @@ def main():
     ap.add_argument("--render", action="store_true", help="only re-write the markdown from the JSON of a run")
     ap.add_argument("--part", choices=["all", "orientation"], default="all",
                     help="orientation: measure part e alone and keep the other parts of the JSON")
+    ap.add_argument("--orient-pool", type=int, default=None, help="part e's pool of seeds to label (default 1536)")
     a = ap.parse_args()
     if a.render:
         res = json.load(open(a.json))
@@ -405,6 +407,7 @@ def main():
     a.strength = 2.0
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
     a.n_orient_pool, a.n_orient_held, a.n_orient_flip = (96, 48, 8) if q else (1536, 224, 40)
+    a.n_orient_pool = a.orient_pool or a.n_orient_pool
     a.orient_values = [DEFAULT_DISTANCE] if q else [2.0, 4.0, DEFAULT_DISTANCE]
     torch.manual_seed(0)
     t0 = time.perf_counter()
