@@ -13,7 +13,7 @@ def _font():
 
 
 MAX_TILE = 512  # px: small images (the demo model's 32 x 32) are upscaled, large ones (SD's 512+) are not
-MAX_SIDE = 16384  # px: the largest grid side the grid nodes build (PNG viewers and browsers struggle beyond)
+MAX_SIDE = 16384  # px: the largest grid side the grid nodes build (larger ones are refused, not built)
 
 
 def tile_scale(h: int, w: int, scale: int) -> int:

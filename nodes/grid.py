@@ -53,7 +53,7 @@ class DirectionStrengthGrid(io.ComfyNode):
         lat = latent_image["samples"]
         ratio = decode_ratio(vae)
         check_grid_size(NODE, len(rows) * len(vals), lat.shape[-2] * ratio, lat.shape[-1] * ratio, len(vals), scale)
-        imgs = strength_sweep(model, vae, positive, negative, latent_image["samples"], direction, rows, vals, seed,
+        imgs = strength_sweep(model, vae, positive, negative, lat, direction, rows, vals, seed,
                               steps, cfg, sampler_name, scheduler,
                               comfy_unet.window_from_percent(model, start_percent, end_percent), branch, NODE)
         grid = plot.labelled_grid(imgs.float().cpu().numpy(), len(vals), [direction.labels[k] for k in rows],
