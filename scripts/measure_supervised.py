@@ -353,6 +353,7 @@ def write(a, res, out_md, out_json):
 
 def orientation_section(o: dict, pct) -> list[str]:
     best = max(a for _, a, _ in o["curve"])
+    vals = sorted({r["value"] for r in o["flips"]})
     L = ["", "## e. Stripes orientation on x_t: boundary chosen by Mixing-Step Search, one-step Boundary Edit", "",
          f"Class A = horizontal, B = vertical stripes, as measured on circle-prompt samples ({o['n_a']} + {o['n_b']} "
          f"of {o['pool']} pool seeds from {ORIENT_SEED0}). Mixing-Step Search (separability, space x_t, search_start 0, "
@@ -360,7 +361,9 @@ def orientation_section(o: dict, pct) -> list[str]:
          f"its held-out accuracy there: {o['node_held_out']:.1%} (best over the run {best:.1%}). Fresh held-out: "
          f"**{o['held_out']:.1%}** of the {o['n_test']} labelled samples among the next {o['held']} seeds "
          f"(target >= 95 %). Part e alone: `--part orientation"
-         + (f" --orient-pool {o['pool']}" if o["pool"] != 1536 else "") + f"`, {o['seconds']:.0f} s.", "",
+         + (f" --orient-pool {o['pool']}" if o["pool"] != 1536 else "")
+         + ("" if vals == [2.0, 4.0, DEFAULT_DISTANCE] else " --orient-values " + " ".join(f"{v:g}" for v in vals))
+         + f"`, {o['seconds']:.0f} s.", "",
          "Separability per candidate step (held-out / train accuracy):", "",
          "| t | " + " | ".join(f"{c[0]:.0f}" for c in o["curve"]) + " |",
          "|---|" + "---|" * len(o["curve"]),
@@ -396,6 +399,8 @@ def main():
     ap.add_argument("--part", choices=["all", "orientation"], default="all",
                     help="orientation: measure part e alone and keep the other parts of the JSON")
     ap.add_argument("--orient-pool", type=int, default=None, help="part e's pool of seeds to label (default 1536)")
+    ap.add_argument("--orient-values", type=float, nargs="*", default=None,
+                    help="part e's Boundary Edit distances in class separations (default 2 4 8)")
     a = ap.parse_args()
     if a.render:
         res = json.load(open(a.json))
@@ -410,7 +415,7 @@ def main():
     a.pair_strengths = [-1.0, 0.0, 1.0, 2.0] if q else [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
     a.n_orient_pool, a.n_orient_held, a.n_orient_flip = (96, 48, 8) if q else (1536, 224, 40)
     a.n_orient_pool = a.orient_pool or a.n_orient_pool
-    a.orient_values = [DEFAULT_DISTANCE] if q else [2.0, 4.0, DEFAULT_DISTANCE]
+    a.orient_values = a.orient_values or ([DEFAULT_DISTANCE] if q else [2.0, 4.0, DEFAULT_DISTANCE])
     torch.manual_seed(0)
     t0 = time.perf_counter()
     ctx = Ctx(a)
