@@ -13,7 +13,8 @@ from ..core.errors import LatentDirectionsError
 from ..core.tap import BRANCHES
 from .direction_nodes import direction_ui, parse_numbers
 from .edit import check_direction_fits
-from .common import direction_input, latent_size_input, model_input, record_branch_input, sampling_inputs
+from .common import (direction_input, latent_size_input, model_input, record_branch_input, sampling_inputs,
+                     svm_c_input)
 from .types import Direction as DirectionType, Trajectory as TrajectoryType
 
 SVM = "SVM Boundary"
@@ -46,8 +47,7 @@ class SVMBoundary(io.ComfyNode):
                                    tooltip="Where in the run the boundary lives (the paper's t = 500 of 1000 is 0.5)."),
                     *sampling_inputs(),
                     record_branch_input(),
-                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1,
-                                   tooltip="SVM regularisation: larger C fits the training examples harder."),
+                    svm_c_input(),
                     io.Int.Input("holdout_every", default=5, min=0, max=100,
                                  tooltip="Every n-th example is held out to report accuracy (0: none)."),
                     io.Combo.Input("space", options=list(SPACES), default="h",
@@ -180,8 +180,7 @@ class MixingStepSearch(io.ComfyNode):
                     *class_inputs(),
                     *sampling_inputs(),
                     record_branch_input(),
-                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1,
-                                   tooltip="SVM regularisation: larger C fits the training examples harder."),
+                    svm_c_input(),
                     io.Int.Input("holdout_every", default=4, min=0, max=100,
                                  tooltip="Every n-th example is held out to score separability (0: none)."),
                     io.Combo.Input("proxy", options=list(PROXIES), default=PROXIES[0],

@@ -66,3 +66,12 @@ def window_inputs() -> list:
                            tooltip="Where the edit ends, as a fraction of the sampling schedule: 1 = last step."),
             io.Combo.Input("branch", options=list(BRANCHES), default="both",
                            tooltip="Edit both CFG branches, only the positive (cond) or only the negative.")]
+
+
+def svm_c_input() -> io.Float.Input:
+    """The SVM's C; step 0.0001 so the frontend, which rounds a FLOAT to its step, keeps small values."""
+    return io.Float.Input("C", default=1.0, min=0.0001, max=1e6, step=0.0001,
+                          tooltip="SVM regularisation (1 = the paper's code): larger C fits the training examples "
+                                  "harder. Where the examples are fewer than the features (x_t, large h) C = 1 "
+                                  "separates them exactly; a smaller C (0.01 on the demo model's x_t) gave a normal "
+                                  "that generalises and flips more (docs/supervised_effects.md, part e).")

@@ -6,7 +6,7 @@ from comfy_api.latest import io
 from ..core.backends.comfy_boundary import SPACES
 from ..core.backends.comfy_imageset import METHODS, image_set_direction
 from .direction_nodes import direction_ui
-from .common import cond_inputs, model_input, scheduler_input
+from .common import cond_inputs, model_input, scheduler_input, svm_c_input
 from .types import Direction as DirectionType
 
 NODE = "Image-Set Direction"
@@ -37,7 +37,7 @@ class ImageSetDirection(io.ComfyNode):
                                    tooltip="SVM boundary: where in the sampling schedule the boundary lives "
                                            "(0 = first, noisiest step)."),
                     io.Combo.Input("space", options=list(SPACES), default="h", tooltip="SVM boundary: h or x_t."),
-                    io.Float.Input("C", default=1.0, min=1e-6, max=1e6, step=0.1, tooltip="SVM regularisation."),
+                    svm_c_input(),
                     io.Int.Input("holdout_every", default=5, min=0, max=100,
                                  tooltip="SVM: every n-th image is held out to report accuracy (0: none)."),
                     io.String.Input("label", default="images",

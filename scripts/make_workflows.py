@@ -183,7 +183,7 @@ def demo_boundary_stripes(info: dict) -> dict:
     search = g.add("LD_MixingStepSearch", pos=[380, 0], model=(load, 0), class_a=(circle, 0), class_b=(circle, 0),
                    negative=(neg, 0), latent_image=(latent, 0), seeds_a=", ".join(map(str, HORIZONTAL_SEEDS)),
                    seeds_b=", ".join(map(str, VERTICAL_SEEDS)), steps=steps, cfg=2.5, sampler_name="euler",
-                   scheduler="normal", record_branch="cond", C=1.0, holdout_every=4, proxy="separability",
+                   scheduler="normal", record_branch="cond", C=STRIPES_C, holdout_every=4, proxy="separability",
                    radius_tolerance=0.02, space="x_t", search_start=0.0, search_end=0.95)
     g.add("SaveImage", pos=[760, 600], images=(search, 2), filename_prefix="latent_directions/demo_stripes_search")
     models = [(load, 0)]
@@ -206,7 +206,8 @@ def demo_boundary_stripes(info: dict) -> dict:
     g.add("LD_MeasureDemoFactors", pos=[2040, 400], images=batch)
     g.note(f"**Stripes orientation boundary** (BoundaryDiffusion on x_t): {len(HORIZONTAL_SEEDS)} circle seeds measured "
            f"with horizontal stripes (class A) and {len(VERTICAL_SEEDS)} with vertical stripes (class B), {steps} steps. "
-           "Mixing-Step Search fits a linear SVM on x_t at every step but the last (search 0-0.95: stripes are a "
+           f"Mixing-Step Search fits a linear SVM (C = {STRIPES_C:g}: with fewer examples than x_t's 3072 values, C = 1 "
+           "separates them exactly and its normal flips less) on x_t at every step but the last (search 0-0.95: stripes are a "
            "pixel texture settled late, outside SPEC's default 0.2-0.7 range; a move at the last step would be a "
            "pixel edit of the finished image) and keeps the step that separates best on held-out seeds. Boundary Edit moves x_t once, at that step, to the vertical (row 2) or "
            "horizontal (row 3) side: striped circles take that orientation, plain ones mostly stay plain. Measured over held-out seeds: "
@@ -316,6 +317,7 @@ VERTICAL_SEEDS = tuple(690_000 + i for i in (
     1, 3, 5, 10, 13, 15, 16, 24, 26, 28, 36, 39, 47, 55, 58, 62, 64, 72, 74, 77, 82, 86, 87, 93, 94, 97, 101, 105,
     108, 109, 110, 111, 112, 121, 122, 128, 134, 135, 143, 147))
 STRIPES_STEPS, STRIPES_SEED = 20, 691_500
+STRIPES_C = 0.01  # the x_t boundary's C (measured: docs/supervised_effects.md, part e)
 BOUNDARY_DISTANCE = 8.0  # Boundary Edit's default (class separations)
 EDIT_STRENGTH = 4.0
 INPUT_IMAGE = "latent_directions_demo_square.png"

@@ -48,6 +48,7 @@ DEFAULT_DISTANCE = CB.DEFAULT_DISTANCE  # Boundary Edit's default (class separat
 SEARCH = (0.2, 0.7)  # Mixing-Step Search's default candidates (SPEC: 0.3T-0.8T)
 ORIENT_SEED0 = 690_000  # part e's own seeds: pool, then held-out
 ORIENT_SEARCH = (0.0, 0.95)  # the whole run but its last step: a move at t = 0 is a pixel edit of the output
+ORIENT_C = 0.01  # part e's SVM C: on x_t (D = 3072 > N) C = 1 fits every pool exactly and its normal flips less
 X_PERCENT, X_C = 0.7, 1e-4  # the x_t stripes boundary: SVM Boundary's mixing_percent and C
 RANGES = {"r": R.R_RANGE[1] - R.R_RANGE[0], "cx": R.C_RANGE[1] - R.C_RANGE[0], "cy": R.C_RANGE[1] - R.C_RANGE[0],
           "hue": 0.5}
@@ -101,9 +102,9 @@ class Ctx:
         return boundary_from_trajectories(self.model, rec(seeds_a), rec(seeds_b), percent, c, "gram", 4, {}, {},
                                           space)[0]
 
-    def search(self, prompt_a, prompt_b, seeds_a, seeds_b, space="h", search=SEARCH):
+    def search(self, prompt_a, prompt_b, seeds_a, seeds_b, space="h", search=SEARCH, c=1.0):
         return mixing_step_search(self.model, self.cond[prompt_a], self.cond[prompt_b], self.cond["null"],
-                                  self.latent, seeds_a, seeds_b, self.steps, self.cfg, "euler", "normal", "cond", 1.0,
+                                  self.latent, seeds_a, seeds_b, self.steps, self.cfg, "euler", "normal", "cond", c,
                                   4, NODE, space=space, search=search)
 
     def direction(self, prompt_with, prompt_without, seeds_with, seeds_without, label):
@@ -222,7 +223,7 @@ def part_e(ctx, a, res):
         return ([s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 1],
                 [s for s, st, o in zip(seeds, m["stripes"], ok) if o and st == 2])
     hor, ver = labelled(a.n_orient_pool)
-    b, text, series, _ = ctx.search("circle", "circle", hor, ver, "x_t", ORIENT_SEARCH)
+    b, text, series, _ = ctx.search("circle", "circle", hor, ver, "x_t", ORIENT_SEARCH, a.orient_c)
     t = float(b.timesteps[0])
     print("orientation:", text.replace("\n", " | "), flush=True)
     held = ctx.seeds(a.n_orient_held)
@@ -236,7 +237,7 @@ def part_e(ctx, a, res):
     res["orientation"] = {"t": t, "percent": p["step_index"] / max(p["n_recorded"] - 1, 1), "report": text,
                           "curve": p["curve"], "node_held_out": p["test_accuracy"], "held_out": acc,
                           "n_train": len(hor) + len(ver), "n_a": len(hor), "n_b": len(ver), "n_test": int(lab.sum()),
-                          "pool": a.n_orient_pool, "held": a.n_orient_held, "flips": flips_,
+                          "pool": a.n_orient_pool, "held": a.n_orient_held, "flips": flips_, "C": a.orient_c,
                           "seconds": time.perf_counter() - t0}
     print(f"orientation: fresh held-out {acc:.1%} of {int(lab.sum())}", flush=True)
 
@@ -357,11 +358,12 @@ def orientation_section(o: dict, pct) -> list[str]:
     L = ["", "## e. Stripes orientation on x_t: boundary chosen by Mixing-Step Search, one-step Boundary Edit", "",
          f"Class A = horizontal, B = vertical stripes, as measured on circle-prompt samples ({o['n_a']} + {o['n_b']} "
          f"of {o['pool']} pool seeds from {ORIENT_SEED0}). Mixing-Step Search (separability, space x_t, search_start 0, "
-         f"search_end {ORIENT_SEARCH[1]:g}: the whole run but its last step, t = 0, where a move is a pixel edit of the finished image; C = 1, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
+         f"search_end {ORIENT_SEARCH[1]:g}: the whole run but its last step, t = 0, where a move is a pixel edit of the finished image; C = {o.get('C', 1.0):g}, every 4th example held out) chose **t = {o['t']:.0f}** (percent {o['percent']:.2f}); "
          f"its held-out accuracy there: {o['node_held_out']:.1%} (best over the run {best:.1%}). Fresh held-out: "
          f"**{o['held_out']:.1%}** of the {o['n_test']} labelled samples among the next {o['held']} seeds "
          f"(target >= 95 %). Part e alone: `--part orientation"
          + (f" --orient-pool {o['pool']}" if o["pool"] != 1536 else "")
+         + (f" --orient-c {o.get('C', 1.0):g}" if o.get("C", 1.0) != ORIENT_C else "")
          + ("" if vals == [2.0, 4.0, DEFAULT_DISTANCE] else " --orient-values " + " ".join(f"{v:g}" for v in vals))
          + f"`, {o['seconds']:.0f} s.", "",
          "Separability per candidate step (held-out / train accuracy):", "",
@@ -399,6 +401,7 @@ def main():
     ap.add_argument("--part", choices=["all", "orientation"], default="all",
                     help="orientation: measure part e alone and keep the other parts of the JSON")
     ap.add_argument("--orient-pool", type=int, default=None, help="part e's pool of seeds to label (default 1536)")
+    ap.add_argument("--orient-c", type=float, default=ORIENT_C, help=f"part e's SVM C (default {ORIENT_C:g})")
     ap.add_argument("--orient-values", type=float, nargs="*", default=None,
                     help="part e's Boundary Edit distances in class separations (default 2 4 8)")
     a = ap.parse_args()

@@ -77,6 +77,15 @@ def test_example_workflow_loads_without_missing_nodes(page, path):
                             ".map(n => n.type)")
     assert missing == []
     assert page.evaluate("() => app.graph._nodes.length") == len(wf["nodes"])
+    # the UI keeps every widget value the file holds (a FLOAT widget rounds to its step: C = 0.01 must survive)
+    now = dict(page.evaluate("() => app.graph.serialize().nodes.map(n => [n.id, n.widgets_values || []])"))
+    for n in wf["nodes"]:
+        want, got = n.get("widgets_values") or [], now[n["id"]]
+        assert len(got) >= len(want), (n["type"], want, got)
+        for w, g in zip(want, got):
+            same = abs(w - g) <= 1e-9 * max(1.0, abs(w)) if isinstance(w, float) and isinstance(g, (int, float)) \
+                else w == g
+            assert same, (n["type"], want, got)
 
 
 def test_queue_from_the_ui_shows_the_output_image(page, server):

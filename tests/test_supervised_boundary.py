@@ -1,5 +1,6 @@
 """Mean difference, projection, Gram-Schmidt and the SVM boundary against direct references."""
 import numpy as np
+import pytest
 import torch
 
 from latent_directions.core import boundary as B
@@ -26,7 +27,8 @@ def test_projection_removes_the_span():
     assert torch.allclose(q @ q.T, torch.eye(4), atol=1e-5)
 
 
-def test_svm_gram_route_equals_direct_solver():
+@pytest.mark.parametrize("c", [1.0, 0.01])  # 0.01: demo_boundary_stripes' C, most examples at the bound
+def test_svm_gram_route_equals_direct_solver(c):
     g = torch.Generator().manual_seed(2)
     n, d = 60, 500
     w = torch.randn(d, generator=g)
@@ -34,8 +36,8 @@ def test_svm_gram_route_equals_direct_solver():
     y = (x @ w + 0.5 * torch.randn(n, generator=g) > 0).long().numpy()
     xt = torch.randn(40, d, generator=g)
     yt = (xt @ w > 0).long().numpy()
-    a = B.fit_linear_svm(x, y, xt, yt, via="gram")
-    b = B.fit_linear_svm(x, y, xt, yt, via="direct")
+    a = B.fit_linear_svm(x, y, xt, yt, c=c, via="gram")
+    b = B.fit_linear_svm(x, y, xt, yt, c=c, via="direct")
     assert abs(float(a.normal @ b.normal)) >= 0.999
     assert abs(a.intercept - b.intercept) < 1e-3 * max(1.0, abs(b.intercept))
     assert a.train_accuracy == b.train_accuracy and a.test_accuracy == b.test_accuracy
