@@ -77,7 +77,12 @@ def test_example_workflow_loads_without_missing_nodes(page, path):
                             ".map(n => n.type)")
     assert missing == []
     assert page.evaluate("() => app.graph._nodes.length") == len(wf["nodes"])
-    # the UI keeps every widget value the file holds (a FLOAT widget rounds to its step: C = 0.01 must survive)
+    # the UI keeps every widget value the file holds, on load and when typed in again (a number widget rounds what
+    # is typed to its step: the stripes workflow's C = 0.01 must survive)
+    retyped = page.evaluate("() => app.graph._nodes.flatMap(n => (n.widgets || []).filter(w => w.type === 'number')"
+                            ".map(w => { const v = w.value; w.value = v + 1; w.setValue(v, {node: n, canvas: app.canvas}); "
+                            "return [n.type, w.name, v, w.value]; }))")
+    assert retyped and all(abs(v - g) <= 1e-9 * max(1.0, abs(v)) for _, _, v, g in retyped), retyped
     now = dict(page.evaluate("() => app.graph.serialize().nodes.map(n => [n.id, n.widgets_values || []])"))
     for n in wf["nodes"]:
         want, got = n.get("widgets_values") or [], now[n["id"]]
